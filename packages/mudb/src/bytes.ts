@@ -1,0 +1,118 @@
+/** Byte helpers shared by MuDB and its backends. Internal: not part of the public API. */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** The string a UTF-8 byte sequence holds. @throws TypeError on malformed UTF-8 */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Lexicographic byte order, as LevelDB and PostgreSQL's bytea order keys. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const difference = a[i]! - b[i]!;
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+/** Whether two byte arrays (or two absences) are the same. */
+export function equalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `a` followed by `b` in a new array. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Whether `bytes` starts with `prefix`. */
+export function hasPrefix(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * The smallest byte string greater than every string that starts with `prefix`, or undefined when none
+ * exists (the prefix is empty or all 0xff).
+ */
+export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const bound = prefix.slice(0, end);
+  bound[end - 1]! += 1;
+  return bound;
+}
+
+/** Length-prefixed segment (`[length][bytes]`), so no content can be mistaken for a boundary. */
+export function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > 255) throw new RangeError(`A name may hold at most 255 UTF-8 bytes, got ${bytes.length}`);
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = bytes.length;
+  out.set(bytes, 1);
+  return out;
+}
+
+/** FNV-1a over the bytes: cheap and well spread for lock striping. */
+export function hashBytes(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    hash ^= bytes[i]!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+const COUNTER_PATTERN = /^-?(0|[1-9][0-9]{0,18})$/;
+
+/**
+ * Reads a counter: ASCII decimal, as Redis INCR stores it, so a guest that `get`s a counter reads a number.
+ * @returns the value, or undefined when the bytes are not a signed 64-bit decimal
+ */
+export function parseCounter(bytes: Uint8Array): bigint | undefined {
+  if (bytes.length === 0 || bytes.length > 20) return undefined;
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  if (!COUNTER_PATTERN.test(text) || text === '-0') return undefined;
+  const value = BigInt(text);
+  return value < INT64_MIN || value > INT64_MAX ? undefined : value;
+}
+
+/** The stored form of a counter. */
+export function formatCounter(value: bigint): Uint8Array {
+  return utf8(value.toString());
+}
+
+/** base64url without padding. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** Inverse of {@link toBase64Url}; undefined when the text is not canonical base64url. */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  const bytes = new Uint8Array(Buffer.from(text, 'base64url'));
+  return toBase64Url(bytes) === text ? bytes : undefined;
+}
+
+/** Whether a string has no lone surrogates (String.prototype.isWellFormed, Node 20+, not in lib ES2023). */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}

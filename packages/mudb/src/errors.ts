@@ -1,0 +1,154 @@
+/**
+ * Every error MuDB throws on purpose is a {@link MuDBError} with a stable `code`.
+ * Codes are public API (listed in the README); messages may change.
+ */
+export type MuDBErrorCode =
+  | 'MUDB_NOT_OPEN'
+  | 'MUDB_KEY_TOO_LARGE'
+  | 'MUDB_VALUE_TOO_LARGE'
+  | 'MUDB_QUOTA_EXCEEDED'
+  | 'MUDB_BAD_CURSOR'
+  | 'MUDB_NOT_A_COUNTER'
+  | 'MUDB_COUNTER_OVERFLOW'
+  | 'MUDB_BATCH_TOO_LARGE'
+  | 'MUDB_UNSUPPORTED'
+  | 'MUDB_BACKEND';
+
+/** Options every MuDB error accepts. */
+export interface MuDBErrorOptions {
+  cause?: unknown;
+  details?: string;
+}
+
+/**
+ * The base of every MuDB error.
+ *
+ * @example
+ * ```ts
+ * try { await bucket.set('k', value); } catch (error) {
+ *   if (error instanceof MuDBError && error.code === 'MUDB_QUOTA_EXCEEDED') { ... }
+ * }
+ * ```
+ */
+export class MuDBError extends Error {
+  override name = 'MuDBError';
+  /** Stable, machine-readable code (`MUDB_*`). */
+  readonly code: MuDBErrorCode;
+  /** The message without details. */
+  readonly shortMessage: string;
+  /** Extra facts (sizes, limits) that help the caller fix the problem. */
+  readonly details: string | undefined;
+
+  constructor(code: MuDBErrorCode, shortMessage: string, options: MuDBErrorOptions = {}) {
+    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
+    this.code = code;
+    this.shortMessage = shortMessage;
+    this.details = options.details;
+  }
+}
+
+/** The store is not open (never opened, or closed). */
+export class NotOpenError extends MuDBError {
+  override name = 'NotOpenError';
+  constructor(options: MuDBErrorOptions = {}) {
+    super('MUDB_NOT_OPEN', 'MuDB is not open: call openMuDB() and do not use the store after close().', options);
+  }
+}
+
+/** A key is longer than the namespace allows. */
+export class KeyTooLargeError extends MuDBError {
+  override name = 'KeyTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super('MUDB_KEY_TOO_LARGE', `Key of ${size} bytes exceeds the limit of ${limit} bytes; use a shorter key.`);
+  }
+}
+
+/** A value is larger than the namespace allows. */
+export class ValueTooLargeError extends MuDBError {
+  override name = 'ValueTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      'MUDB_VALUE_TOO_LARGE',
+      `Value of ${size} bytes exceeds the limit of ${limit} bytes; split it over several keys.`,
+    );
+  }
+}
+
+/** A write would take the namespace over its stored-bytes quota. Nothing was written. */
+export class QuotaExceededError extends MuDBError {
+  override name = 'QuotaExceededError';
+  constructor(
+    readonly namespace: string,
+    readonly storedBytes: number,
+    readonly neededBytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      'MUDB_QUOTA_EXCEEDED',
+      `Namespace "${namespace}" would hold ${storedBytes + neededBytes} bytes, over its quota of ${limit} bytes; nothing was written. Delete keys or raise the quota.`,
+    );
+  }
+}
+
+/** A list cursor is malformed or belongs to another listing. */
+export class BadCursorError extends MuDBError {
+  override name = 'BadCursorError';
+  constructor(details: string) {
+    super('MUDB_BAD_CURSOR', 'The cursor is not one this listing returned; start again without a cursor.', {
+      details,
+    });
+  }
+}
+
+/** `increment` met a value that is not a signed 64-bit decimal integer. */
+export class NotACounterError extends MuDBError {
+  override name = 'NotACounterError';
+  constructor(readonly key: string) {
+    super(
+      'MUDB_NOT_A_COUNTER',
+      `Key "${key}" holds a value that is not a signed 64-bit decimal integer, so it cannot be incremented.`,
+    );
+  }
+}
+
+/** `increment` would leave the signed 64-bit range. Nothing was written. */
+export class CounterOverflowError extends MuDBError {
+  override name = 'CounterOverflowError';
+  constructor(readonly key: string) {
+    super('MUDB_COUNTER_OVERFLOW', `Incrementing "${key}" would leave the signed 64-bit range; nothing was written.`);
+  }
+}
+
+/** A batch holds more operations than one atomic write allows. */
+export class BatchTooLargeError extends MuDBError {
+  override name = 'BatchTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super('MUDB_BATCH_TOO_LARGE', `A batch of ${size} operations exceeds the limit of ${limit}; split it.`);
+  }
+}
+
+/** The backend cannot do what was asked (see its `supports` manifest). */
+export class UnsupportedError extends MuDBError {
+  override name = 'UnsupportedError';
+  constructor(what: string) {
+    super('MUDB_UNSUPPORTED', `The backend does not support ${what}.`);
+  }
+}
+
+/** The storage below failed; the original error is the `cause`. */
+export class BackendError extends MuDBError {
+  override name = 'BackendError';
+  constructor(operation: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('MUDB_BACKEND', `The storage backend failed during ${operation}: ${reason}`, { cause });
+  }
+}

@@ -1,0 +1,41 @@
+export type {
+  BackendCapabilities,
+  CompareAndSwapResult,
+  Entry,
+  IncrementResult,
+  MuBackend,
+  RangeOptions,
+  WriteLimits,
+  WriteOperation,
+} from './backend.js';
+export {
+  BackendError,
+  BadCursorError,
+  BatchTooLargeError,
+  CounterOverflowError,
+  KeyTooLargeError,
+  MuDBError,
+  type MuDBErrorCode,
+  type MuDBErrorOptions,
+  NotACounterError,
+  NotOpenError,
+  QuotaExceededError,
+  UnsupportedError,
+  ValueTooLargeError,
+} from './errors.js';
+export { KeyLocks } from './key-locks.js';
+export { type AnyLevel, LevelBackend, type LevelBackendOptions } from './level-backend.js';
+export {
+  type BatchOperation,
+  Bucket,
+  type KeyPage,
+  type ListKeysOptions,
+  MuDB,
+  Namespace,
+  type OpenMuDBOptions,
+  openMuDB,
+  type RangeQuery,
+  type ValueInput,
+} from './mudb.js';
+export { DEFAULT_QUOTA, type Quota, type ResolvedQuota } from './quota.js';
+export type { Usage } from './usage.js';

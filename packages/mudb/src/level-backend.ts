@@ -1,0 +1,449 @@
+import type { AbstractLevel } from 'abstract-level';
+import type {
+  BackendCapabilities,
+  CompareAndSwapResult,
+  Entry,
+  IncrementResult,
+  MuBackend,
+  RangeOptions,
+  WriteLimits,
+  WriteOperation,
+} from './backend.js';
+import {
+  concatBytes,
+  equalBytes,
+  formatCounter,
+  fromUtf8,
+  hashBytes,
+  INT64_MAX,
+  INT64_MIN,
+  lengthPrefixed,
+  parseCounter,
+  prefixUpperBound,
+  utf8,
+} from './bytes.js';
+import { BackendError, CounterOverflowError, NotACounterError, QuotaExceededError } from './errors.js';
+import { KeyLocks } from './key-locks.js';
+
+/** Any abstract-level database, whatever its default encodings. */
+// biome-ignore lint/suspicious/noExplicitAny: abstract-level's generics are invariant; MuDB only passes bytes.
+export type AnyLevel = AbstractLevel<any, any, any>;
+
+/** Options of {@link LevelBackend}. */
+export interface LevelBackendOptions {
+  /**
+   * Write mode. `'os'` (default): a write is acknowledged once the storage engine has handed it to the
+   * operating system, which survives the process being killed (SIGKILL). `'sync'`: classic-level fsyncs
+   * each write before acknowledging it, which also survives power loss, at the cost of a disk flush.
+   */
+  durability?: 'os' | 'sync';
+}
+
+/**
+ * The private API every abstract-level implementation provides (abstract-level's "private API for
+ * implementors"). MuDB calls it directly on the hot path when it is safe (see `#direct`), because the
+ * public methods' extra promise layers cost as much as the storage operation itself on memory-level.
+ */
+interface LevelPrivate {
+  _getSync(key: Uint8Array, options: object): Uint8Array | undefined;
+  _put(key: Uint8Array, value: Uint8Array, options: object): Promise<void>;
+  _del(key: Uint8Array, options: object): Promise<void>;
+  _batch(operations: object[], options: object): Promise<void>;
+  prefixKey(key: Uint8Array, format: 'view', local: boolean): Uint8Array;
+  hooks: { prewrite: { noop: boolean } };
+  listenerCount(event: string): number;
+  db?: LevelPrivate;
+}
+
+interface NamespaceState {
+  readonly prefix: Uint8Array;
+  readonly upperBound: Uint8Array;
+  /** Stored bytes (keys + values), loaded by one scan on first use, then kept exact by every write. */
+  stored: number;
+  loading: Promise<void> | undefined;
+  loaded: boolean;
+}
+
+const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
+const VIEW_KEYS = { keyEncoding: 'view', valueEncoding: 'view', values: false } as const;
+
+/**
+ * A {@link MuBackend} over any abstract-level database: memory-level (the embedded default), classic-level
+ * (LevelDB on disk), a sublevel of a larger database, or any other implementation.
+ *
+ * One process owns the store: increments, compare-and-swap and the stored-bytes accounting are serialized
+ * per key in this process (`supports.atomics === 'process'`). Share a store between processes through the
+ * MuDB server instead.
+ *
+ * @example
+ * ```ts
+ * import { ClassicLevel } from 'classic-level';
+ * const db = await openMuDB({ backend: new LevelBackend(new ClassicLevel('./data'), { durability: 'sync' }) });
+ * ```
+ */
+export class LevelBackend implements MuBackend {
+  readonly supports: BackendCapabilities;
+  readonly #db: AnyLevel;
+  readonly #locks = new KeyLocks();
+  readonly #namespaces = new Map<string, NamespaceState>();
+  readonly #writeOptions: object;
+  /** The private API, when this database can take it (bytes natively, no hooks); see {@link LevelPrivate}. */
+  #direct: LevelPrivate | undefined;
+
+  constructor(db: AnyLevel, options: LevelBackendOptions = {}) {
+    if (db === null || typeof db !== 'object' || typeof (db as { open?: unknown }).open !== 'function') {
+      throw new TypeError('LevelBackend needs an abstract-level database (memory-level, classic-level, …)');
+    }
+    const durability = options.durability ?? 'os';
+    if (durability !== 'os' && durability !== 'sync') throw new TypeError("durability must be 'os' or 'sync'");
+    this.#db = db;
+    this.#writeOptions = { ...VIEW, sync: durability === 'sync' };
+    const supports = db.supports as { permanence?: boolean; getSync?: boolean };
+    this.supports = Object.freeze({
+      sharedAcrossProcesses: false,
+      atomics: 'process',
+      permanence: supports.permanence !== false,
+      getSync: supports.getSync === true,
+      maxBatchSize: 10_000,
+    });
+  }
+
+  /** The abstract-level database underneath. */
+  get db(): AnyLevel {
+    return this.#db;
+  }
+
+  async open(): Promise<void> {
+    try {
+      if (this.#db.status !== 'open') await this.#db.open();
+    } catch (error) {
+      throw new BackendError('open', error);
+    }
+    const supports = this.#db.supports as { encodings?: Record<string, boolean>; getSync?: boolean };
+    const candidate = this.#db as unknown as LevelPrivate;
+    this.#direct =
+      supports.encodings?.view === true && supports.getSync === true && typeof candidate._put === 'function'
+        ? candidate
+        : undefined;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#db.close();
+    } catch (error) {
+      throw new BackendError('close', error);
+    }
+  }
+
+  /** The private API if it may be used for this call: no hook or listener would be bypassed. */
+  #fast(): LevelPrivate | undefined {
+    const direct = this.#direct;
+    if (direct === undefined || !direct.hooks.prewrite.noop || direct.listenerCount('write') > 0) return undefined;
+    const root = direct.db;
+    if (root !== undefined && root !== direct && (!root.hooks.prewrite.noop || root.listenerCount('write') > 0)) {
+      return undefined;
+    }
+    return direct;
+  }
+
+  #namespace(name: string): NamespaceState {
+    let state = this.#namespaces.get(name);
+    if (state === undefined) {
+      const prefix = lengthPrefixed(utf8(name));
+      state = { prefix, upperBound: prefixUpperBound(prefix)!, stored: 0, loading: undefined, loaded: false };
+      this.#namespaces.set(name, state);
+    }
+    return state;
+  }
+
+  /** Loads the namespace's stored bytes with one key+value scan (once per process). */
+  async #ready(state: NamespaceState): Promise<void> {
+    if (state.loaded) return;
+    state.loading ??= (async () => {
+      let total = 0;
+      try {
+        const iterator = this.#db.iterator({ ...VIEW, gte: state.prefix, lt: state.upperBound });
+        try {
+          for (;;) {
+            const entries = (await iterator.nextv(1000)) as [Uint8Array, Uint8Array][];
+            if (entries.length === 0) break;
+            for (const [key, value] of entries) total += key.length - state.prefix.length + value.length;
+          }
+        } finally {
+          await iterator.close();
+        }
+      } catch (error) {
+        state.loading = undefined;
+        throw new BackendError('scan', error);
+      }
+      state.stored = total;
+      state.loaded = true;
+    })();
+    await state.loading;
+  }
+
+  #read(fullKey: Uint8Array): Promise<Uint8Array | undefined> | Uint8Array | undefined {
+    const direct = this.#direct;
+    if (direct !== undefined && !this.supports.permanence) {
+      return direct._getSync(direct.prefixKey(fullKey, 'view', true), VIEW);
+    }
+    return this.#db.get(fullKey, VIEW) as Promise<Uint8Array | undefined>;
+  }
+
+  get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const fullKey = concatBytes(this.#namespace(namespace).prefix, key);
+    try {
+      const result = this.#read(fullKey);
+      return result instanceof Promise ? result.catch(wrap('get')) : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(new BackendError('get', error));
+    }
+  }
+
+  getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
+    const fullKey = concatBytes(this.#namespace(namespace).prefix, key);
+    try {
+      const direct = this.#direct;
+      return direct !== undefined
+        ? direct._getSync(direct.prefixKey(fullKey, 'view', true), VIEW)
+        : (this.#db.getSync(fullKey, VIEW) as Uint8Array | undefined);
+    } catch (error) {
+      throw new BackendError('get', error);
+    }
+  }
+
+  async getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const prefix = this.#namespace(namespace).prefix;
+    try {
+      return (await this.#db.getMany(
+        keys.map((key) => concatBytes(prefix, key)),
+        VIEW,
+      )) as (Uint8Array | undefined)[];
+    } catch (error) {
+      throw new BackendError('getMany', error);
+    }
+  }
+
+  async has(namespace: string, key: Uint8Array): Promise<boolean> {
+    return (await this.get(namespace, key)) !== undefined;
+  }
+
+  async write(namespace: string, operations: readonly WriteOperation[], limits: WriteLimits): Promise<number> {
+    const state = this.#namespace(namespace);
+    if (!state.loaded) await this.#ready(state);
+    if (operations.length === 1) return this.#writeOne(namespace, state, operations[0]!, limits);
+    const fullKeys = operations.map((operation) => concatBytes(state.prefix, operation.key));
+    const stripes = await this.#locks.acquireAll(fullKeys.map((key) => this.#locks.stripe(hashBytes(key))));
+    try {
+      // The last operation on a key wins, as in a level batch; sizes are counted once per distinct key.
+      const finalSize = new Map<string, { key: Uint8Array; size: number }>();
+      operations.forEach((operation, index) => {
+        const id = Buffer.from(fullKeys[index]!).toString('latin1');
+        finalSize.set(id, {
+          key: fullKeys[index]!,
+          size: operation.value === undefined ? 0 : operation.key.length + operation.value.length,
+        });
+      });
+      const distinct = [...finalSize.values()];
+      const old = await this.#db.getMany(
+        distinct.map((entry) => entry.key),
+        VIEW,
+      );
+      let delta = 0;
+      distinct.forEach((entry, index) => {
+        const previous = old[index] as Uint8Array | undefined;
+        const previousSize = previous === undefined ? 0 : entry.key.length - state.prefix.length + previous.length;
+        delta += entry.size - previousSize;
+      });
+      this.#checkQuota(namespace, state, delta, limits);
+      state.stored += delta;
+      try {
+        await this.#db.batch(
+          operations.map((operation, index) =>
+            operation.value === undefined
+              ? { type: 'del' as const, key: fullKeys[index]! }
+              : { type: 'put' as const, key: fullKeys[index]!, value: operation.value },
+          ),
+          this.#writeOptions,
+        );
+      } catch (error) {
+        state.stored -= delta;
+        throw new BackendError('batch', error);
+      }
+      return state.stored;
+    } finally {
+      this.#locks.releaseAll(stripes);
+    }
+  }
+
+  #checkQuota(namespace: string, state: NamespaceState, delta: number, limits: WriteLimits): void {
+    if (delta > 0 && state.stored + delta > limits.maxStoredBytes) {
+      throw new QuotaExceededError(namespace, state.stored, delta, limits.maxStoredBytes);
+    }
+  }
+
+  async #writeOne(
+    namespace: string,
+    state: NamespaceState,
+    operation: WriteOperation,
+    limits: WriteLimits,
+  ): Promise<number> {
+    const fullKey = concatBytes(state.prefix, operation.key);
+    const stripe = this.#locks.stripe(hashBytes(fullKey));
+    const wait = this.#locks.acquire(stripe);
+    if (wait !== undefined) await wait;
+    try {
+      const direct = this.#fast();
+      const mapped = direct?.prefixKey(fullKey, 'view', true);
+      let previous: Uint8Array | undefined;
+      try {
+        previous =
+          direct !== undefined && !this.supports.permanence
+            ? direct._getSync(mapped!, VIEW)
+            : ((await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined);
+      } catch (error) {
+        throw new BackendError('get', error);
+      }
+      const previousSize = previous === undefined ? 0 : operation.key.length + previous.length;
+      const nextSize = operation.value === undefined ? 0 : operation.key.length + operation.value.length;
+      const delta = nextSize - previousSize;
+      this.#checkQuota(namespace, state, delta, limits);
+      state.stored += delta;
+      try {
+        if (operation.value === undefined) {
+          if (previous !== undefined) {
+            await (direct !== undefined
+              ? direct._del(mapped!, this.#writeOptions)
+              : this.#db.del(fullKey, this.#writeOptions));
+          }
+        } else if (direct !== undefined) {
+          await direct._put(mapped!, operation.value, this.#writeOptions);
+        } else {
+          await this.#db.put(fullKey, operation.value, this.#writeOptions);
+        }
+      } catch (error) {
+        state.stored -= delta;
+        throw new BackendError(operation.value === undefined ? 'del' : 'put', error);
+      }
+      return state.stored;
+    } finally {
+      this.#locks.release(stripe);
+    }
+  }
+
+  /** Runs `update` on the key's current value with the key's stripe held, then writes what it returns. */
+  async #readModifyWrite<T>(
+    namespace: string,
+    key: Uint8Array,
+    limits: WriteLimits,
+    update: (current: Uint8Array | undefined) => { next: Uint8Array | undefined | null; result: T },
+  ): Promise<{ result: T; storedBytes: number }> {
+    const state = this.#namespace(namespace);
+    if (!state.loaded) await this.#ready(state);
+    const fullKey = concatBytes(state.prefix, key);
+    const stripe = this.#locks.stripe(hashBytes(fullKey));
+    const wait = this.#locks.acquire(stripe);
+    if (wait !== undefined) await wait;
+    try {
+      let current: Uint8Array | undefined;
+      try {
+        current = (await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined;
+      } catch (error) {
+        throw new BackendError('get', error);
+      }
+      const { next, result } = update(current);
+      // `null` means: leave the key as it is.
+      if (next === null) return { result, storedBytes: state.stored };
+      const previousSize = current === undefined ? 0 : key.length + current.length;
+      const nextSize = next === undefined ? 0 : key.length + next.length;
+      const delta = nextSize - previousSize;
+      this.#checkQuota(namespace, state, delta, limits);
+      state.stored += delta;
+      try {
+        if (next === undefined) await this.#db.del(fullKey, this.#writeOptions);
+        else await this.#db.put(fullKey, next, this.#writeOptions);
+      } catch (error) {
+        state.stored -= delta;
+        throw new BackendError('put', error);
+      }
+      return { result, storedBytes: state.stored };
+    } finally {
+      this.#locks.release(stripe);
+    }
+  }
+
+  async increment(namespace: string, key: Uint8Array, delta: bigint, limits: WriteLimits): Promise<IncrementResult> {
+    const { result, storedBytes } = await this.#readModifyWrite(namespace, key, limits, (current) => {
+      const base = current === undefined ? 0n : parseCounter(current);
+      if (base === undefined) throw new NotACounterError(readableKey(key));
+      const value = base + delta;
+      if (value < INT64_MIN || value > INT64_MAX) throw new CounterOverflowError(readableKey(key));
+      const next = formatCounter(value);
+      return { next, result: { value, bytesWritten: key.length + next.length } };
+    });
+    return { ...result, storedBytes };
+  }
+
+  async compareAndSwap(
+    namespace: string,
+    key: Uint8Array,
+    expected: Uint8Array | undefined,
+    next: Uint8Array | undefined,
+    limits: WriteLimits,
+  ): Promise<CompareAndSwapResult> {
+    const { result, storedBytes } = await this.#readModifyWrite(namespace, key, limits, (current) =>
+      equalBytes(current, expected)
+        ? { next, result: { swapped: true, current } }
+        : { next: null, result: { swapped: false, current } },
+    );
+    return { ...result, storedBytes };
+  }
+
+  async range(namespace: string, options: RangeOptions): Promise<Entry[]> {
+    const state = this.#namespace(namespace);
+    const bounds: Record<string, Uint8Array> = {};
+    if (options.gt) bounds.gt = concatBytes(state.prefix, options.gt);
+    else if (options.gte) bounds.gte = concatBytes(state.prefix, options.gte);
+    else bounds.gte = state.prefix;
+    if (options.lt) bounds.lt = concatBytes(state.prefix, options.lt);
+    else if (options.lte) bounds.lte = concatBytes(state.prefix, options.lte);
+    else bounds.lt = state.upperBound;
+    const withValues = options.values !== false;
+    try {
+      const entries = (await this.#db
+        .iterator({
+          ...(withValues ? VIEW : VIEW_KEYS),
+          ...bounds,
+          limit: options.limit,
+          reverse: options.reverse === true,
+        })
+        .all()) as [Uint8Array, Uint8Array | undefined][];
+      const skip = state.prefix.length;
+      const empty = new Uint8Array(0);
+      return entries.map(([key, value]) => [key.subarray(skip), withValues ? value! : empty] as const);
+    } catch (error) {
+      throw new BackendError('range', error);
+    }
+  }
+
+  async storedBytes(namespace: string): Promise<number> {
+    const state = this.#namespace(namespace);
+    await this.#ready(state);
+    return state.stored;
+  }
+}
+
+function wrap(operation: string): (error: unknown) => never {
+  return (error) => {
+    throw new BackendError(operation, error);
+  };
+}
+
+/** A key for an error message: its text when it is UTF-8, else hex. */
+function readableKey(key: Uint8Array): string {
+  try {
+    return fromUtf8(key);
+  } catch {
+    return Buffer.from(key).toString('hex');
+  }
+}
