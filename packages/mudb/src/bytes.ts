@@ -31,6 +31,47 @@ export function equalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined)
   return true;
 }
 
+/**
+ * `prefix` followed by the UTF-8 bytes of `text`, in one allocation. ASCII text (the common case for keys)
+ * is copied by a plain loop, several times faster than TextEncoder on short strings.
+ */
+export function prefixedUtf8(prefix: Uint8Array, text: string): Uint8Array {
+  const length = text.length;
+  const out = new Uint8Array(prefix.length + length);
+  out.set(prefix, 0);
+  const offset = prefix.length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return concatBytes(prefix, encoder.encode(text));
+    out[offset + i] = code;
+  }
+  return out;
+}
+
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX_COPY = 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabOffset = 0;
+
+/**
+ * A private copy of `bytes` as a plain Uint8Array. Small copies are carved from a shared 16 KiB slab (as
+ * Node's Buffer.allocUnsafe pools small buffers): a fresh ArrayBuffer per 100-byte value costs more than
+ * the store's own write. A live copy keeps its slab alive, so at most 16 KiB is retained per copy.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const length = bytes.length;
+  if (length > SLAB_MAX_COPY) return new Uint8Array(bytes);
+  if (slabOffset + length > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const copy = slab.subarray(slabOffset, slabOffset + length);
+  copy.set(bytes);
+  // Keep every copy 8-byte aligned, as Node's pool does.
+  slabOffset = (slabOffset + length + 7) & ~7;
+  return copy;
+}
+
 /** `a` followed by `b` in a new array. */
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -102,7 +102,8 @@ export function runMuDBConformance(name: string, options: ConformanceOptions): v
         const all: Array<{ namespace: string; bucket: string; key: string; value: string }> = [];
         for (const namespace of names)
           for (const bucket of buckets)
-            for (const key of keys) all.push({ namespace, bucket, key, value: JSON.stringify([namespace, bucket, key]) });
+            for (const key of keys)
+              all.push({ namespace, bucket, key, value: JSON.stringify([namespace, bucket, key]) });
         for (const entry of all) await db.namespace(entry.namespace).bucket(entry.bucket).set(entry.key, entry.value);
         for (const entry of all) {
           const bucket = db.namespace(entry.namespace).bucket(entry.bucket);
@@ -113,7 +114,8 @@ export function runMuDBConformance(name: string, options: ConformanceOptions): v
             const listed = await db.namespace(namespace).bucket(bucket).listKeys();
             expect(listed.keys.sort()).toEqual([...keys].sort());
             const entries = await db.namespace(namespace).bucket(bucket).range();
-            for (const [, value] of entries) expect(JSON.parse(untext.decode(value)).slice(0, 2)).toEqual([namespace, bucket]);
+            for (const [, value] of entries)
+              expect(JSON.parse(untext.decode(value)).slice(0, 2)).toEqual([namespace, bucket]);
           }
         }
         // Deleting everything in one bucket leaves every other bucket whole.
@@ -221,9 +223,7 @@ export function runMuDBConformance(name: string, options: ConformanceOptions): v
       });
 
       it('is all-or-nothing: one bad entry or a quota overrun writes none of the batch', async () => {
-        const bucket = db
-          .namespace(`batch-${run}`, { quota: { maxValueBytes: 10, maxStoredBytes: 100 } })
-          .bucket();
+        const bucket = db.namespace(`batch-${run}`, { quota: { maxValueBytes: 10, maxStoredBytes: 100 } }).bucket();
         await bucket.set('keep', 'old');
         await expect(
           bucket.setMany([

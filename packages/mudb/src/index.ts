@@ -24,7 +24,7 @@ export {
   ValueTooLargeError,
 } from './errors.js';
 export { KeyLocks } from './key-locks.js';
-export { type AnyLevel, LevelBackend, type LevelBackendOptions } from './level-backend.js';
+export { type AnyLevel, LevelBackend, type LevelBackendOptions, type LevelBatchOperation } from './level-backend.js';
 export {
   type BatchOperation,
   Bucket,

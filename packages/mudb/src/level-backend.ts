@@ -1,4 +1,3 @@
-import type { AbstractLevel } from 'abstract-level';
 import type {
   BackendCapabilities,
   CompareAndSwapResult,
@@ -25,9 +24,33 @@ import {
 import { BackendError, CounterOverflowError, NotACounterError, QuotaExceededError } from './errors.js';
 import { KeyLocks } from './key-locks.js';
 
-/** Any abstract-level database, whatever its default encodings. */
-// biome-ignore lint/suspicious/noExplicitAny: abstract-level's generics are invariant; MuDB only passes bytes.
-export type AnyLevel = AbstractLevel<any, any, any>;
+/**
+ * Any abstract-level database, whatever its default encodings: the part of abstract-level's public API
+ * MuDB uses, typed structurally so that `ClassicLevel`, `MemoryLevel`, sublevels and custom classes fit
+ * without casts (abstract-level's own generic types are invariant).
+ */
+export interface AnyLevel {
+  readonly status: string;
+  readonly supports: object;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(key: Uint8Array, options?: object): Promise<unknown>;
+  getSync(key: Uint8Array, options?: object): unknown;
+  getMany(keys: Uint8Array[], options?: object): Promise<unknown[]>;
+  put(key: Uint8Array, value: Uint8Array, options?: object): Promise<void>;
+  del(key: Uint8Array, options?: object): Promise<void>;
+  batch(operations: LevelBatchOperation[], options?: object): Promise<void>;
+  iterator(options: object): {
+    nextv(size: number): Promise<unknown[]>;
+    all(): Promise<unknown[]>;
+    close(): Promise<void>;
+  };
+}
+
+/** A write in abstract-level's batch form. */
+export type LevelBatchOperation =
+  | { type: 'put'; key: Uint8Array; value: Uint8Array }
+  | { type: 'del'; key: Uint8Array };
 
 /** Options of {@link LevelBackend}. */
 export interface LevelBackendOptions {
@@ -46,8 +69,8 @@ export interface LevelBackendOptions {
  */
 interface LevelPrivate {
   _getSync(key: Uint8Array, options: object): Uint8Array | undefined;
-  _put(key: Uint8Array, value: Uint8Array, options: object): Promise<void>;
-  _del(key: Uint8Array, options: object): Promise<void>;
+  _put(key: Uint8Array, value: Uint8Array, options?: object): Promise<void>;
+  _del(key: Uint8Array, options?: object): Promise<void>;
   _batch(operations: object[], options: object): Promise<void>;
   prefixKey(key: Uint8Array, format: 'view', local: boolean): Uint8Array;
   hooks: { prewrite: { noop: boolean } };
@@ -89,6 +112,8 @@ export class LevelBackend implements MuBackend {
   readonly #writeOptions: object;
   /** The private API, when this database can take it (bytes natively, no hooks); see {@link LevelPrivate}. */
   #direct: LevelPrivate | undefined;
+  /** No permanence: reads are memory lookups, cheap enough to run synchronously on the hot path. */
+  readonly #inMemory: boolean;
 
   constructor(db: AnyLevel, options: LevelBackendOptions = {}) {
     if (db === null || typeof db !== 'object' || typeof (db as { open?: unknown }).open !== 'function') {
@@ -99,11 +124,13 @@ export class LevelBackend implements MuBackend {
     this.#db = db;
     this.#writeOptions = { ...VIEW, sync: durability === 'sync' };
     const supports = db.supports as { permanence?: boolean; getSync?: boolean };
+    this.#inMemory = supports.permanence === false;
     this.supports = Object.freeze({
       sharedAcrossProcesses: false,
       atomics: 'process',
-      permanence: supports.permanence !== false,
-      getSync: supports.getSync === true,
+      permanence: !this.#inMemory,
+      // A synchronous read of LevelDB could block the event loop on disk; only in-memory stores offer it.
+      getSync: supports.getSync === true && this.#inMemory,
       maxBatchSize: 10_000,
     });
   }
@@ -184,7 +211,7 @@ export class LevelBackend implements MuBackend {
 
   #read(fullKey: Uint8Array): Promise<Uint8Array | undefined> | Uint8Array | undefined {
     const direct = this.#direct;
-    if (direct !== undefined && !this.supports.permanence) {
+    if (direct !== undefined && this.#inMemory) {
       return direct._getSync(direct.prefixKey(fullKey, 'view', true), VIEW);
     }
     return this.#db.get(fullKey, VIEW) as Promise<Uint8Array | undefined>;
@@ -228,52 +255,11 @@ export class LevelBackend implements MuBackend {
     return (await this.get(namespace, key)) !== undefined;
   }
 
-  async write(namespace: string, operations: readonly WriteOperation[], limits: WriteLimits): Promise<number> {
+  write(namespace: string, operations: readonly WriteOperation[], limits: WriteLimits): Promise<number> {
     const state = this.#namespace(namespace);
-    if (!state.loaded) await this.#ready(state);
+    if (!state.loaded) return this.#ready(state).then(() => this.write(namespace, operations, limits));
     if (operations.length === 1) return this.#writeOne(namespace, state, operations[0]!, limits);
-    const fullKeys = operations.map((operation) => concatBytes(state.prefix, operation.key));
-    const stripes = await this.#locks.acquireAll(fullKeys.map((key) => this.#locks.stripe(hashBytes(key))));
-    try {
-      // The last operation on a key wins, as in a level batch; sizes are counted once per distinct key.
-      const finalSize = new Map<string, { key: Uint8Array; size: number }>();
-      operations.forEach((operation, index) => {
-        const id = Buffer.from(fullKeys[index]!).toString('latin1');
-        finalSize.set(id, {
-          key: fullKeys[index]!,
-          size: operation.value === undefined ? 0 : operation.key.length + operation.value.length,
-        });
-      });
-      const distinct = [...finalSize.values()];
-      const old = await this.#db.getMany(
-        distinct.map((entry) => entry.key),
-        VIEW,
-      );
-      let delta = 0;
-      distinct.forEach((entry, index) => {
-        const previous = old[index] as Uint8Array | undefined;
-        const previousSize = previous === undefined ? 0 : entry.key.length - state.prefix.length + previous.length;
-        delta += entry.size - previousSize;
-      });
-      this.#checkQuota(namespace, state, delta, limits);
-      state.stored += delta;
-      try {
-        await this.#db.batch(
-          operations.map((operation, index) =>
-            operation.value === undefined
-              ? { type: 'del' as const, key: fullKeys[index]! }
-              : { type: 'put' as const, key: fullKeys[index]!, value: operation.value },
-          ),
-          this.#writeOptions,
-        );
-      } catch (error) {
-        state.stored -= delta;
-        throw new BackendError('batch', error);
-      }
-      return state.stored;
-    } finally {
-      this.#locks.releaseAll(stripes);
-    }
+    return this.#writeBatch(namespace, state, operations, limits);
   }
 
   #checkQuota(namespace: string, state: NamespaceState, delta: number, limits: WriteLimits): void {
@@ -282,52 +268,162 @@ export class LevelBackend implements MuBackend {
     }
   }
 
-  async #writeOne(
-    namespace: string,
-    state: NamespaceState,
-    operation: WriteOperation,
-    limits: WriteLimits,
-  ): Promise<number> {
+  /**
+   * One key. The key's stripe is held from the read of the old size to the end of the write, so the
+   * stored-bytes figure stays exact under concurrency. On an in-memory database the whole check runs
+   * synchronously and the only promise is the storage engine's own.
+   */
+  #writeOne(namespace: string, state: NamespaceState, operation: WriteOperation, limits: WriteLimits): Promise<number> {
     const fullKey = concatBytes(state.prefix, operation.key);
     const stripe = this.#locks.stripe(hashBytes(fullKey));
     const wait = this.#locks.acquire(stripe);
-    if (wait !== undefined) await wait;
+    if (wait !== undefined)
+      return wait.then(() => this.#writeHeld(namespace, state, fullKey, stripe, operation, limits));
+    return this.#writeHeld(namespace, state, fullKey, stripe, operation, limits);
+  }
+
+  #writeHeld(
+    namespace: string,
+    state: NamespaceState,
+    fullKey: Uint8Array,
+    stripe: number,
+    operation: WriteOperation,
+    limits: WriteLimits,
+  ): Promise<number> {
+    const direct = this.#inMemory ? this.#fast() : undefined;
+    if (direct === undefined) {
+      return this.#writeSlow(namespace, state, fullKey, operation, limits).finally(() => this.#locks.release(stripe));
+    }
+    let delta: number;
+    let write: Promise<void>;
     try {
-      const direct = this.#fast();
-      const mapped = direct?.prefixKey(fullKey, 'view', true);
-      let previous: Uint8Array | undefined;
-      try {
-        previous =
-          direct !== undefined && !this.supports.permanence
-            ? direct._getSync(mapped!, VIEW)
-            : ((await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined);
-      } catch (error) {
-        throw new BackendError('get', error);
+      const mapped = direct.prefixKey(fullKey, 'view', true);
+      const previous = direct._getSync(mapped, VIEW);
+      delta = sizeOf(operation) - (previous === undefined ? 0 : operation.key.length + previous.length);
+      this.#checkQuota(namespace, state, delta, limits);
+      write =
+        operation.value === undefined
+          ? previous === undefined
+            ? Promise.resolve()
+            : direct._del(mapped, this.#writeOptions)
+          : direct._put(mapped, operation.value, this.#writeOptions);
+    } catch (error) {
+      this.#locks.release(stripe);
+      return Promise.reject(error instanceof QuotaExceededError ? error : new BackendError('write', error));
+    }
+    state.stored += delta;
+    return write.then(
+      () => {
+        this.#locks.release(stripe);
+        return state.stored;
+      },
+      (error: unknown) => {
+        state.stored -= delta;
+        this.#locks.release(stripe);
+        throw new BackendError('write', error);
+      },
+    );
+  }
+
+  async #writeSlow(
+    namespace: string,
+    state: NamespaceState,
+    fullKey: Uint8Array,
+    operation: WriteOperation,
+    limits: WriteLimits,
+  ): Promise<number> {
+    let previous: Uint8Array | undefined;
+    try {
+      previous = (await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined;
+    } catch (error) {
+      throw new BackendError('get', error);
+    }
+    const delta = sizeOf(operation) - (previous === undefined ? 0 : operation.key.length + previous.length);
+    this.#checkQuota(namespace, state, delta, limits);
+    state.stored += delta;
+    try {
+      if (operation.value !== undefined) await this.#db.put(fullKey, operation.value, this.#writeOptions);
+      else if (previous !== undefined) await this.#db.del(fullKey, this.#writeOptions);
+    } catch (error) {
+      state.stored -= delta;
+      throw new BackendError(operation.value === undefined ? 'del' : 'put', error);
+    }
+    return state.stored;
+  }
+
+  /** Several keys, atomically: old sizes are read with every stripe held, then one storage batch. */
+  async #writeBatch(
+    namespace: string,
+    state: NamespaceState,
+    operations: readonly WriteOperation[],
+    limits: WriteLimits,
+  ): Promise<number> {
+    const count = operations.length;
+    const fullKeys = new Array<Uint8Array>(count);
+    const hashes = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      fullKeys[i] = concatBytes(state.prefix, operations[i]!.key);
+      hashes[i] = hashBytes(fullKeys[i]!);
+    }
+    const stripes = await this.#locks.acquireAll(hashes.map((hash) => this.#locks.stripe(hash)));
+    try {
+      // The last operation on a key wins, as in a level batch: count each distinct key once, at its last write.
+      const last = new Map<number, number[]>();
+      const distinct: number[] = [];
+      for (let i = count - 1; i >= 0; i--) {
+        const sameHash = last.get(hashes[i]!);
+        if (sameHash?.some((j) => equalBytes(fullKeys[j], fullKeys[i]))) continue;
+        if (sameHash) sameHash.push(i);
+        else last.set(hashes[i]!, [i]);
+        distinct.push(i);
       }
-      const previousSize = previous === undefined ? 0 : operation.key.length + previous.length;
-      const nextSize = operation.value === undefined ? 0 : operation.key.length + operation.value.length;
-      const delta = nextSize - previousSize;
+      const direct = this.#inMemory ? this.#fast() : undefined;
+      let previous: (Uint8Array | undefined)[];
+      try {
+        previous = direct
+          ? distinct.map((i) => direct._getSync(direct.prefixKey(fullKeys[i]!, 'view', true), VIEW))
+          : ((await this.#db.getMany(
+              distinct.map((i) => fullKeys[i]!),
+              VIEW,
+            )) as (Uint8Array | undefined)[]);
+      } catch (error) {
+        throw new BackendError('getMany', error);
+      }
+      let delta = 0;
+      distinct.forEach((i, index) => {
+        const old = previous[index];
+        delta += sizeOf(operations[i]!) - (old === undefined ? 0 : operations[i]!.key.length + old.length);
+      });
       this.#checkQuota(namespace, state, delta, limits);
       state.stored += delta;
       try {
-        if (operation.value === undefined) {
-          if (previous !== undefined) {
-            await (direct !== undefined
-              ? direct._del(mapped!, this.#writeOptions)
-              : this.#db.del(fullKey, this.#writeOptions));
-          }
-        } else if (direct !== undefined) {
-          await direct._put(mapped!, operation.value, this.#writeOptions);
+        if (direct) {
+          await direct._batch(
+            operations.map((operation, i) => {
+              const key = direct.prefixKey(fullKeys[i]!, 'view', true);
+              return operation.value === undefined
+                ? { type: 'del', key }
+                : { type: 'put', key, value: operation.value };
+            }),
+            this.#writeOptions,
+          );
         } else {
-          await this.#db.put(fullKey, operation.value, this.#writeOptions);
+          await this.#db.batch(
+            operations.map((operation, i) =>
+              operation.value === undefined
+                ? { type: 'del' as const, key: fullKeys[i]! }
+                : { type: 'put' as const, key: fullKeys[i]!, value: operation.value },
+            ),
+            this.#writeOptions,
+          );
         }
       } catch (error) {
         state.stored -= delta;
-        throw new BackendError(operation.value === undefined ? 'del' : 'put', error);
+        throw new BackendError('batch', error);
       }
       return state.stored;
     } finally {
-      this.#locks.release(stripe);
+      this.#locks.releaseAll(stripes);
     }
   }
 
@@ -431,6 +527,10 @@ export class LevelBackend implements MuBackend {
     await this.#ready(state);
     return state.stored;
   }
+}
+
+function sizeOf(operation: WriteOperation): number {
+  return operation.value === undefined ? 0 : operation.key.length + operation.value.length;
 }
 
 function wrap(operation: string): (error: unknown) => never {

@@ -2,11 +2,13 @@ import { MemoryLevel } from 'memory-level';
 import type { Entry, MuBackend, WriteOperation } from './backend.js';
 import {
   concatBytes,
+  copyBytes,
   fromBase64Url,
   fromUtf8,
   hasPrefix,
   isWellFormed,
   lengthPrefixed,
+  prefixedUtf8,
   prefixUpperBound,
   toBase64Url,
   utf8,
@@ -262,7 +264,7 @@ export class Bucket {
     meter.reads++;
     if (value === undefined) return undefined;
     meter.bytesRead += value.length;
-    return this.#core.copyReads ? new Uint8Array(value) : plain(value);
+    return this.#core.copyReads ? copyBytes(value) : plain(value);
   }
 
   /** Whether `key` holds a value. */
@@ -458,19 +460,20 @@ export class Bucket {
     meter.reads += Math.max(1, entries.length);
     return entries.map(([key, value]) => {
       meter.bytesRead += key.length - this.#prefix.length + value.length;
-      return [fromUtf8(key.subarray(this.#prefix.length)), this.#core.copyReads ? new Uint8Array(value) : plain(value)];
+      return [fromUtf8(key.subarray(this.#prefix.length)), this.#core.copyReads ? copyBytes(value) : plain(value)];
     });
   }
 
-  async #write(operations: WriteOperation[]): Promise<void> {
+  #write(operations: WriteOperation[]): Promise<void> {
     const namespace = this.#namespace;
-    const stored = await this.#core.backend.write(namespace.name, operations, namespace.quota);
-    const meter = namespace.meter;
-    meter.writes += operations.length;
-    for (const operation of operations) {
-      if (operation.value !== undefined) meter.bytesWritten += operation.key.length + operation.value.length;
-    }
-    meter.storedBytes = stored;
+    return this.#core.backend.write(namespace.name, operations, namespace.quota).then((stored) => {
+      const meter = namespace.meter;
+      meter.writes += operations.length;
+      for (const operation of operations) {
+        if (operation.value !== undefined) meter.bytesWritten += operation.key.length + operation.value.length;
+      }
+      meter.storedBytes = stored;
+    });
   }
 
   #assertOpen(): void {
@@ -495,7 +498,14 @@ export class Bucket {
 
   /** The key as the backend sees it: bucket segment + UTF-8 key. */
   #key(key: string): Uint8Array {
-    return concatBytes(this.#prefix, this.#userKey(key));
+    if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
+    // Lone surrogates would encode to U+FFFD and let two distinct keys collide.
+    if (!isWellFormed(key)) throw new TypeError('key must be a well-formed Unicode string');
+    const scoped = prefixedUtf8(this.#prefix, key);
+    const limit = this.#namespace.quota.maxKeyBytes;
+    if (scoped.length - this.#prefix.length > limit)
+      throw new KeyTooLargeError(scoped.length - this.#prefix.length, limit);
+    return scoped;
   }
 
   /** A private copy of the value (the caller may reuse its buffer), checked against the quota. */
@@ -503,8 +513,7 @@ export class Bucket {
     const bytes = toBytes(value, 'value');
     const limit = this.#namespace.quota.maxValueBytes;
     if (bytes.length > limit) throw new ValueTooLargeError(bytes.length, limit);
-    // new Uint8Array(view) copies (Buffer#slice would not).
-    return typeof value === 'string' ? bytes : new Uint8Array(bytes);
+    return typeof value === 'string' ? bytes : copyBytes(bytes);
   }
 }
 
