@@ -12,7 +12,12 @@ export type MuDBErrorCode =
   | 'MUDB_COUNTER_OVERFLOW'
   | 'MUDB_BATCH_TOO_LARGE'
   | 'MUDB_UNSUPPORTED'
-  | 'MUDB_BACKEND';
+  | 'MUDB_BACKEND'
+  | 'MUDB_PROTOCOL'
+  | 'MUDB_AUTH'
+  | 'MUDB_FORBIDDEN'
+  | 'MUDB_CONNECTION'
+  | 'MUDB_CONNECTION_LOST';
 
 /** Options every MuDB error accepts. */
 export interface MuDBErrorOptions {
@@ -150,5 +155,54 @@ export class BackendError extends MuDBError {
   constructor(operation: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super('MUDB_BACKEND', `The storage backend failed during ${operation}: ${reason}`, { cause });
+  }
+}
+
+/** A peer sent bytes that are not the MuDB protocol (malformed, oversized or unexpected frames). */
+export class ProtocolError extends MuDBError {
+  override name = 'ProtocolError';
+  constructor(details: string) {
+    super('MUDB_PROTOCOL', `MuDB protocol violation: ${details}.`);
+  }
+}
+
+/** The MuDB server refused the client's credentials (or the server could not prove it holds the secret). */
+export class AuthError extends MuDBError {
+  override name = 'AuthError';
+  constructor(details: string) {
+    super('MUDB_AUTH', 'MuDB server authentication failed: check the client id and shared secret.', { details });
+  }
+}
+
+/** The client's credentials do not cover the namespace it asked for. */
+export class ForbiddenError extends MuDBError {
+  override name = 'ForbiddenError';
+  constructor(readonly namespace: string) {
+    super('MUDB_FORBIDDEN', `This client may not use namespace "${namespace}"; grant it in the server's client list.`);
+  }
+}
+
+/** The MuDB server could not be reached (or not in time). Nothing was sent. */
+export class ConnectionError extends MuDBError {
+  override name = 'ConnectionError';
+  constructor(details: string, options: MuDBErrorOptions = {}) {
+    super('MUDB_CONNECTION', 'Cannot reach the MuDB server; is it running and reachable?', { ...options, details });
+  }
+}
+
+/**
+ * The connection dropped while a write was in flight. The write may or may not have been applied; the
+ * client never resends it, so it is applied at most once. Read the key again to find out.
+ */
+export class ConnectionLostError extends MuDBError {
+  override name = 'ConnectionLostError';
+  /** Always true: the request had been sent, so the server may have applied it. */
+  readonly maybeApplied = true;
+  constructor(operation: string, options: MuDBErrorOptions = {}) {
+    super(
+      'MUDB_CONNECTION_LOST',
+      `The connection to the MuDB server dropped during ${operation}; it may or may not have been applied and was not retried.`,
+      options,
+    );
   }
 }

@@ -9,16 +9,21 @@ export type {
   WriteOperation,
 } from './backend.js';
 export {
+  AuthError,
   BackendError,
   BadCursorError,
   BatchTooLargeError,
+  ConnectionError,
+  ConnectionLostError,
   CounterOverflowError,
+  ForbiddenError,
   KeyTooLargeError,
   MuDBError,
   type MuDBErrorCode,
   type MuDBErrorOptions,
   NotACounterError,
   NotOpenError,
+  ProtocolError,
   QuotaExceededError,
   UnsupportedError,
   ValueTooLargeError,
@@ -38,4 +43,17 @@ export {
   type ValueInput,
 } from './mudb.js';
 export { DEFAULT_QUOTA, type Quota, type ResolvedQuota } from './quota.js';
+export {
+  type ClientCredential,
+  createMuDBServer,
+  DEFAULT_MAX_FRAME_BYTES,
+  type ListenOptions,
+  MIN_SECRET_BYTES,
+  MuDBServer,
+  type MuDBServerOptions,
+  PROTOCOL_VERSION,
+  RemoteBackend,
+  type RemoteBackendOptions,
+  type ServerLogEvent,
+} from './server/index.js';
 export type { Usage } from './usage.js';

@@ -15,6 +15,7 @@ import {
 } from './bytes.js';
 import { BadCursorError, BatchTooLargeError, KeyTooLargeError, NotOpenError, ValueTooLargeError } from './errors.js';
 import { type AnyLevel, LevelBackend, type LevelBackendOptions } from './level-backend.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './limits.js';
 import { type Quota, type ResolvedQuota, resolveQuota } from './quota.js';
 import { emptyUsage, type Usage } from './usage.js';
 
@@ -61,8 +62,6 @@ export interface RangeQuery {
 /** One operation of {@link Bucket.batch}. */
 export type BatchOperation = { type: 'set'; key: string; value: ValueInput } | { type: 'delete'; key: string };
 
-const DEFAULT_PAGE = 1000;
-const MAX_PAGE = 10_000;
 const CURSOR_VERSION = 'c1.';
 
 interface Core {

@@ -1,0 +1,245 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemoryLevel } from 'memory-level';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMuDBConformance } from '../src/conformance.js';
+import {
+  createMuDBServer,
+  LevelBackend,
+  type MuDBServer,
+  openMuDB,
+  RemoteBackend,
+  type ServerLogEvent,
+} from '../src/index.js';
+
+const SECRET = 'a shared secret of the provider';
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const directories: string[] = [];
+const children = new Set<ChildProcess>();
+
+function temp(label: string): string {
+  const directory = mkdtempSync(join(tmpdir(), `mudb-${label}-`));
+  directories.push(directory);
+  return directory;
+}
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+function run(script: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(fixtures, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+/** Collects a child's stdout lines and resolves `waitFor(pattern)` when one matches. */
+function lines(child: ChildProcess) {
+  const seen: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const line of parts) {
+      seen.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  return {
+    seen,
+    waitFor: (pattern: RegExp) =>
+      new Promise<string>((resolve) => {
+        const found = seen.find((line) => pattern.test(line));
+        if (found) resolve(found);
+        else waiters.push({ pattern, resolve });
+      }),
+  };
+}
+
+describe('MuDB server, in process', () => {
+  let server: MuDBServer;
+  let port: number;
+  const logs: ServerLogEvent[] = [];
+  const socketPath = join(tmpdir(), `mudb-${process.pid}-${Date.now()}.sock`);
+  let unixServer: MuDBServer;
+
+  beforeAll(async () => {
+    server = createMuDBServer({
+      backend: new LevelBackend(new MemoryLevel({ storeEncoding: 'view' })),
+      clients: [
+        { id: 'node', secret: SECRET, namespaces: ['*'] },
+        { id: 'tenant', secret: 'another secret for one tenant', namespaces: ['job-1', 'jobs-of-alice/*'] },
+      ],
+      frameTimeoutMs: 300,
+      handshakeTimeoutMs: 500,
+      onLog: (event) => logs.push(event),
+    });
+    const address = await server.listen({ port: 0 });
+    port = 'port' in address ? address.port : 0;
+    unixServer = createMuDBServer({
+      backend: new LevelBackend(new MemoryLevel({ storeEncoding: 'view' })),
+      clients: [{ id: 'node', secret: SECRET, namespaces: ['*'] }],
+    });
+    await unixServer.listen({ path: socketPath });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await unixServer?.close();
+  });
+
+  runMuDBConformance('remote client over TCP', {
+    createBackend: () => new RemoteBackend({ port, clientId: 'node', secret: SECRET }),
+  });
+  runMuDBConformance('remote client over a Unix socket', {
+    createBackend: () => new RemoteBackend({ path: socketPath, clientId: 'node', secret: SECRET }),
+  });
+
+  it('refuses a wrong secret and an unknown client with MUDB_AUTH, without reconnecting', async () => {
+    await expect(
+      openMuDB({ backend: new RemoteBackend({ port, clientId: 'node', secret: 'not the right secret!' }) }),
+    ).rejects.toMatchObject({ code: 'MUDB_AUTH' });
+    await expect(
+      openMuDB({ backend: new RemoteBackend({ port, clientId: 'nobody', secret: SECRET }) }),
+    ).rejects.toMatchObject({ code: 'MUDB_AUTH' });
+    expect(logs.some((event) => /wrong secret/.test(event.message))).toBe(true);
+  });
+
+  it('scopes a client to its namespaces', async () => {
+    const db = await openMuDB({
+      backend: new RemoteBackend({ port, clientId: 'tenant', secret: 'another secret for one tenant' }),
+    });
+    await db.namespace('job-1').bucket().set('k', 'v');
+    await db.namespace('jobs-of-alice/7').bucket().set('k', 'v');
+    await expect(db.namespace('job-2').bucket().get('k')).rejects.toMatchObject({ code: 'MUDB_FORBIDDEN' });
+    await expect(db.namespace('job-10').bucket().set('k', 'v')).rejects.toMatchObject({ code: 'MUDB_FORBIDDEN' });
+    await db.close();
+  });
+
+  it('keeps serving honest clients while hostile ones send garbage, huge frames, drip bytes or bad secrets', async () => {
+    const honest = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'node', secret: SECRET }) });
+    const bucket = honest.namespace('honest').bucket();
+    const raw = (bytes: Uint8Array) =>
+      new Promise<Socket>((resolve) => {
+        const socket: Socket = connect({ port, host: '127.0.0.1' }, () => {
+          socket.write(bytes);
+          resolve(socket);
+        });
+        socket.on('error', () => {});
+        // Flowing, so the server's close reaches us as 'close'.
+        socket.resume();
+      });
+    const closed = (socket: Socket) =>
+      new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.on('close', () => resolve())));
+    const garbage = await raw(new Uint8Array(64).fill(0xaa));
+    const huge = await raw(new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 1]));
+    const drip = await raw(new Uint8Array([0, 0, 0, 40, 2]));
+    const silent = await raw(new Uint8Array(0));
+    const writes = Array.from({ length: 200 }, (_, i) => bucket.set(`k${i}`, `v${i}`));
+    await Promise.all(writes);
+    await Promise.all([closed(garbage), closed(huge), closed(drip), closed(silent)]);
+    expect((await bucket.listKeys()).keys.length).toBe(200);
+    expect(await bucket.increment('still-serving')).toBe(1n);
+    const reasons = logs.map((event) => event.message).join('\n');
+    expect(reasons).toMatch(/over the limit/);
+    expect(reasons).toMatch(/did not arrive in time|no authentication in time/);
+    await honest.close();
+  });
+});
+
+describe('MuDB server shared by processes', () => {
+  let server: MuDBServer;
+  let port: number;
+
+  beforeAll(async () => {
+    server = createMuDBServer({
+      backend: new LevelBackend(new MemoryLevel({ storeEncoding: 'view' })),
+      clients: [{ id: 'worker', secret: SECRET, namespaces: ['shared'] }],
+    });
+    const address = await server.listen({ port: 0 });
+    port = 'port' in address ? address.port : 0;
+  });
+  afterAll(() => server?.close());
+
+  it('counts exactly 3,000 when three processes increment the same key 1,000 times each', async () => {
+    const workers = [0, 1, 2].map((i) => run('remote-worker.ts', [String(port), SECRET, 'increment', '1000', `w${i}`]));
+    expect(await Promise.all(workers.map(exited))).toEqual([0, 0, 0]);
+    const db = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'worker', secret: SECRET }) });
+    expect(new TextDecoder().decode(await db.namespace('shared').bucket().get('counter'))).toBe('3000');
+    await db.close();
+  });
+
+  it('makes compare-and-swap loops from three processes converge with no lost update', async () => {
+    const workers = [0, 1, 2].map((i) => run('remote-worker.ts', [String(port), SECRET, 'cas', '40', `w${i}`]));
+    expect(await Promise.all(workers.map(exited))).toEqual([0, 0, 0]);
+    const db = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'worker', secret: SECRET }) });
+    const list = JSON.parse(new TextDecoder().decode(await db.namespace('shared').bucket().get('list'))) as string[];
+    expect(list.length).toBe(120);
+    for (const tag of ['w0', 'w1', 'w2']) {
+      expect(list.filter((item) => item.startsWith(`${tag}-`))).toEqual(
+        Array.from({ length: 40 }, (_, i) => `${tag}-${i}`),
+      );
+    }
+    await db.close();
+  });
+});
+
+describe('MuDB server killed mid-load', () => {
+  it('keeps every acknowledged write across a SIGKILL and restart; writes in flight fail, never apply twice', async () => {
+    const directory = temp('server-kill');
+    const first = run('server-process.ts', [directory, '0', SECRET]);
+    const port = Number((await lines(first).waitFor(/^listening/)).split(' ')[1]);
+    const writer = run('remote-worker.ts', [String(port), SECRET, 'write', '0', 'writer']);
+    const output = lines(writer);
+    await output.waitFor(/^ack 300$/);
+
+    first.kill('SIGKILL');
+    await exited(first);
+    await output.waitFor(/^fail /);
+
+    const second = run('server-process.ts', [directory, String(port), SECRET]);
+    await lines(second).waitFor(/^listening/);
+    // The writer reconnects by itself and goes on writing.
+    const lastBefore = Math.max(
+      ...output.seen.filter((line) => line.startsWith('ack')).map((line) => Number(line.split(' ')[1])),
+    );
+    await output.waitFor(new RegExp(`^ack ${lastBefore + 50}$`));
+    writer.kill('SIGKILL');
+    await exited(writer);
+
+    const acknowledged = output.seen
+      .filter((line) => line.startsWith('ack '))
+      .map((line) => Number(line.split(' ')[1]));
+    const failed = output.seen.filter((line) => line.startsWith('fail ')).map((line) => line.split(' ')[2]);
+    expect(failed.every((code) => code === 'MUDB_CONNECTION_LOST' || code === 'MUDB_CONNECTION')).toBe(true);
+    const db = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'worker', secret: SECRET }) });
+    const bucket = db.namespace('shared').bucket();
+    const values = await bucket.getMany(acknowledged.map((i) => `key-${i}`));
+    const decoder = new TextDecoder();
+    values.forEach((value, index) => expect(decoder.decode(value)).toBe(`value-${acknowledged[index]}`));
+    await db.close();
+    second.kill('SIGTERM');
+    expect(await exited(second)).toBe(0);
+  });
+});
