@@ -1,10 +1,16 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMuDB } from '../src/index.js';
 import { PostgresBackend } from '../src/postgres/index.js';
-import { dropSchemas, freshSchema, postgresUnavailable, postgresUrl, requirePostgres } from './fixtures/postgres-env.js';
+import {
+  dropSchemas,
+  freshSchema,
+  postgresUnavailable,
+  postgresUrl,
+  requirePostgres,
+} from './fixtures/postgres-env.js';
 
 const worker = fileURLToPath(new URL('./fixtures/postgres-worker.ts', import.meta.url));
 const unavailable = await postgresUnavailable();
@@ -104,7 +110,9 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL backend shared by process
     const results = (await runWorkers(3, 'cas', 'documents', 60)) as { done: number; conflicts: number }[];
     expect(results.map((result) => result.done)).toEqual([60, 60, 60]);
     await withDb(async (db) => {
-      const list = JSON.parse(new TextDecoder().decode(await db.namespace('documents').bucket().get('doc'))) as string[];
+      const list = JSON.parse(
+        new TextDecoder().decode(await db.namespace('documents').bucket().get('doc')),
+      ) as string[];
       expect(list).toHaveLength(180);
       for (const id of [0, 1, 2]) {
         // Every process's appends are all there, in the order that process made them.

@@ -237,7 +237,7 @@ describe('MuDB server killed mid-load', () => {
     const bucket = db.namespace('shared').bucket();
     const values = await bucket.getMany(acknowledged.map((i) => `key-${i}`));
     const decoder = new TextDecoder();
-    values.forEach((value, index) => expect(decoder.decode(value)).toBe(`value-${acknowledged[index]}`));
+    for (const [index, value] of values.entries()) expect(decoder.decode(value)).toBe(`value-${acknowledged[index]}`);
     await db.close();
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
