@@ -1,5 +1,15 @@
 import { defineConfig } from 'tsup';
 import { muTsup } from '../../tsup.base.ts';
 
-// Splitting keeps one copy of the store's classes shared by the main entry and the conformance suite.
-export default defineConfig(muTsup({ entry: ['src/index.ts', 'src/conformance.ts'], splitting: true }));
+// Splitting keeps one copy of the store's classes shared by every entry.
+export default defineConfig(
+  muTsup({
+    entry: {
+      index: 'src/index.ts',
+      conformance: 'src/conformance.ts',
+      postgres: 'src/postgres/index.ts',
+      cli: 'src/server/cli.ts',
+    },
+    splitting: true,
+  }),
+);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,47 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL backend', () => {
       expect(await namespace.storedBytes()).toBe(Number(rows.rows[0].total));
       expect(new TextDecoder().decode(await bucket.get('k4'))).toBe('last wins');
       expect(await bucket.exists('k6')).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('writes a batch of maxBatchSize entries in one transaction and pages through them in key order', async () => {
+    const db = await openMuDB({
+      backend: new PostgresBackend({ connectionString: postgresUrl, schema: schema('batch') }),
+    });
+    try {
+      const bucket = db.namespace('big').bucket();
+      const entries = Array.from({ length: 10_000 }, (_, i) => [`k${String(i).padStart(5, '0')}`, `v${i}`] as const);
+      await bucket.setMany(entries);
+      const page = await bucket.range({ gte: 'k09990', limit: 100 });
+      expect(page.map(([key]) => key)).toEqual(entries.slice(9990).map(([key]) => key));
+      const expected = entries.reduce((sum, [key, value]) => sum + 1 + 'default'.length + key.length + value.length, 0);
+      expect(await db.namespace('big').storedBytes()).toBe(expected);
+      await expect(bucket.setMany([...entries, ['one-more', 'x']])).rejects.toMatchObject({
+        code: 'MUDB_BATCH_TOO_LARGE',
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("reports a key over PostgreSQL's B-tree entry limit as BackendError (SQLSTATE 54000) and writes nothing", async () => {
+    const db = await openMuDB({
+      backend: new PostgresBackend({ connectionString: postgresUrl, schema: schema('longkey') }),
+    });
+    try {
+      const namespace = db.namespace('n', { quota: { maxKeyBytes: 8000 } });
+      // Incompressible, so PostgreSQL cannot squeeze the index entry under its 2,704-byte limit.
+      const key = randomBytes(2250).toString('base64');
+      const error = await namespace
+        .bucket()
+        .set(key, 'v')
+        .catch((caught: MuDBError) => caught);
+      expect(error).toMatchObject({ code: 'MUDB_BACKEND' });
+      expect(((error as MuDBError).cause as { code: string }).code).toBe('54000');
+      expect(await namespace.storedBytes()).toBe(0);
+      await namespace.bucket().set('x'.repeat(2000), 'fits');
     } finally {
       await db.close();
     }

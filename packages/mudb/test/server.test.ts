@@ -243,3 +243,45 @@ describe('MuDB server killed mid-load', () => {
     expect(await exited(second)).toBe(0);
   });
 });
+
+describe('mudb-server command', () => {
+  const cli = fileURLToPath(new URL('../src/server/cli.ts', import.meta.url));
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+    let errors = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      errors += chunk;
+    });
+    return { child, errors: () => errors };
+  };
+
+  it('serves a LevelDB store to clients holding the secret, and stops cleanly on SIGTERM', async () => {
+    const { child } = start(['--data', temp('cli'), '--port', '0', '--secret-env', 'MUDB_TEST_SECRET'], {
+      MUDB_TEST_SECRET: SECRET,
+    });
+    const line = await lines(child).waitFor(/listening/);
+    const { listening } = JSON.parse(line) as { listening: { port: number } };
+    const db = await openMuDB({ backend: new RemoteBackend({ port: listening.port, clientId: 'node', secret: SECRET }) });
+    expect(await db.namespace('cli').bucket().increment('n', 5n)).toBe(5n);
+    await db.close();
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('exits with code 2 and names the problem on bad configuration', async () => {
+    const missing = start(['--port', '0']);
+    expect(await exited(missing.child)).toBe(2);
+    expect(missing.errors()).toMatch(/--data is required/);
+    const noSecret = start(['--data', temp('cli-bad'), '--port', '0', '--secret-env', 'MUDB_UNSET_VARIABLE']);
+    expect(await exited(noSecret.child)).toBe(2);
+    expect(noSecret.errors()).toMatch(/MUDB_UNSET_VARIABLE is empty/);
+    const shortSecret = start(['--data', temp('cli-short'), '--port', '0', '--secret-env', 'SHORT'], { SHORT: 'short' });
+    expect(await exited(shortSecret.child)).toBe(2);
+    expect(shortSecret.errors()).toMatch(/at least 16 bytes/);
+  });
+});
