@@ -22,7 +22,8 @@ afterAll(async () => {
 describe.skipIf(unavailable !== undefined && !requirePostgres)('PostgreSQL README section', () => {
   it('runs the snippet as written', async () => {
     if (unavailable !== undefined) throw new Error(unavailable);
-    const section = readFileSync(fileURLToPath(new URL('../src/postgres/README-section.md', import.meta.url)), 'utf8');
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('## PostgreSQL backend'));
     const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
     expect(snippet).toBeDefined();
     // The package's public names, pointed at the sources (vitest resolves '@mu/mudb' but not its subpaths).

@@ -85,6 +85,22 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL backend', () => {
     }
   });
 
+  it('lets many backends create the same schema at once (CREATE … IF NOT EXISTS races are retried)', async () => {
+    const racing = schema('race');
+    const backends = Array.from(
+      { length: 6 },
+      () => new PostgresBackend({ connectionString: postgresUrl, schema: racing, poolSize: 1 }),
+    );
+    try {
+      await Promise.all(backends.map((backend) => backend.open()));
+      const db = await openMuDB({ backend: backends[0]! });
+      await db.namespace('n').bucket().set('k', 'v');
+      expect(await backends[5]!.has('n', (await backends[5]!.range('n', { limit: 1 }))[0]![0])).toBe(true);
+    } finally {
+      await Promise.all(backends.map((backend) => backend.close()));
+    }
+  });
+
   it('keeps stored bytes equal to the bytes of the rows, through sets, overwrites, batches and deletes', async () => {
     const name = schema('stored');
     const backend = new PostgresBackend({ connectionString: postgresUrl, schema: name });
@@ -151,6 +167,23 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL backend', () => {
       expect(((error as MuDBError).cause as { code: string }).code).toBe('54000');
       expect(await namespace.storedBytes()).toBe(0);
       await namespace.bucket().set('x'.repeat(2000), 'fits');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("returns values that own their memory, so no bytes of another namespace's reads sit behind them", async () => {
+    const db = await openMuDB({
+      backend: new PostgresBackend({ connectionString: postgresUrl, schema: schema('memory') }),
+    });
+    try {
+      await db.namespace('secret').bucket().set('k', 'other tenant data');
+      await db.namespace('mine').bucket().set('k', 'mine');
+      await db.namespace('secret').bucket().get('k');
+      const value = (await db.namespace('mine').bucket().get('k'))!;
+      expect(value.buffer.byteLength).toBe(4);
+      const [[, ranged]] = (await db.namespace('mine').bucket().range()) as [[string, Uint8Array]];
+      expect(ranged.buffer.byteLength).toBe(4);
     } finally {
       await db.close();
     }

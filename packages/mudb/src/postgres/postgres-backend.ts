@@ -52,20 +52,22 @@ type Query = readonly [statement: Statement | string, values?: readonly unknown[
  * `(ns, key)`, so keys sort bytewise and range and prefix scans read the index), and one row per namespace
  * in `<schema>.<prefix>namespaces (ns, stored_bytes)`.
  *
- * Every write is one transaction that first locks its namespace's row (`SELECT … FOR UPDATE`), reads the
- * old sizes of the keys it touches, writes, and adds the difference to `stored_bytes` with a guarded update,
- * so the stored-bytes figure is exact and the quota holds across processes. Increment and compare-and-swap
- * run the same way, which makes them linearizable across processes (`supports.atomics === 'global'`).
- * Writes to one namespace are therefore serialized by the database; writes to different namespaces run in
- * parallel. Statements that do not depend on each other's results are pipelined (pg's `pipeline` mode),
- * so a write costs two round trips.
+ * Every write is one transaction that first locks its namespace's row (an upsert that creates it on first
+ * use), then adds the difference between the new bytes and the old bytes of the keys it touches to
+ * `stored_bytes` with a guarded update (a CHECK constraint refuses a figure over the quota), then writes and
+ * commits; so the stored-bytes figure is exact and the quota holds across processes. Increment and
+ * compare-and-swap read the current value under the same lock, which makes them linearizable across
+ * processes (`supports.atomics === 'global'`). Writes to one namespace are therefore serialized by the
+ * database; writes to different namespaces run in parallel. With pg's `pipeline` mode (on in the pool the
+ * backend creates) a whole `set` or batch goes out in one round trip, an increment or compare-and-swap in two.
  *
  * @example
  * ```ts
  * import { openMuDB } from '@mu/mudb';
  * import { PostgresBackend } from '@mu/mudb/postgres';
  *
- * const db = await openMuDB({ backend: new PostgresBackend({ connectionString: process.env.DATABASE_URL }) });
+ * const backend = new PostgresBackend({ connectionString: 'postgres://mu@db.internal:5432/mu', poolSize: 20 });
+ * const db = await openMuDB({ backend });
  * ```
  */
 export class PostgresBackend implements MuBackend {
@@ -116,7 +118,7 @@ export class PostgresBackend implements MuBackend {
         options.connectionString !== undefined
           ? { connectionString: options.connectionString }
           : { ...(options.connection ?? {}) };
-      // Pipelining sends a transaction's independent statements together: two round trips per write.
+      // Pipelining sends a transaction's statements together: one round trip per set or batch.
       this.#poolConfig = { connectionTimeoutMillis: 10_000, ...base, max: poolSize, pipeline: true };
       this.#target = describeTarget(this.#poolConfig);
     }
@@ -151,13 +153,19 @@ export class PostgresBackend implements MuBackend {
       pool.on('error', () => {});
       this.#pool = pool;
     }
-    const client = await this.#connect('open');
     try {
-      if (this.#createSchema) await this.#createTables(client);
+      const client = await this.#connect('open');
+      try {
+        if (this.#createSchema) await this.#createTables(client);
+      } catch (error) {
+        throw new BackendError(`open (creating the tables ${this.#sql.namespaces} and ${this.#sql.entries})`, error);
+      } finally {
+        client.release();
+      }
     } catch (error) {
-      throw new BackendError(`open (creating the tables ${this.#sql.namespaces} and ${this.#sql.entries})`, error);
-    } finally {
-      client.release();
+      // A failed open leaves nothing behind: the pool this backend created is ended.
+      await this.close().catch(() => {});
+      throw error;
     }
   }
 
@@ -174,7 +182,7 @@ export class PostgresBackend implements MuBackend {
   }
 
   async get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const result = await this.#query<{ value: Buffer }>('get', this.#sql.get, [name(namespace), bytes(key)]);
+    const result = await this.#query<{ value: Buffer }>('get', this.#sql.get, [namespaceColumn(namespace), bytes(key)]);
     const row = result.rows[0];
     return row === undefined ? undefined : view(row.value);
   }
@@ -183,7 +191,7 @@ export class PostgresBackend implements MuBackend {
     if (keys.length === 0) return [];
     const buffers = keys.map(bytes);
     const result = await this.#query<{ key: Buffer; value: Buffer }>('getMany', this.#sql.getMany, [
-      name(namespace),
+      namespaceColumn(namespace),
       buffers,
     ]);
     const found = new Map<string, Uint8Array>();
@@ -192,7 +200,7 @@ export class PostgresBackend implements MuBackend {
   }
 
   async has(namespace: string, key: Uint8Array): Promise<boolean> {
-    const result = await this.#query('has', this.#sql.has, [name(namespace), bytes(key)]);
+    const result = await this.#query('has', this.#sql.has, [namespaceColumn(namespace), bytes(key)]);
     return result.rows.length > 0;
   }
 
@@ -201,45 +209,48 @@ export class PostgresBackend implements MuBackend {
     const last = new Map<string, WriteOperation>();
     for (const operation of operations) last.set(bytes(operation.key).toString('latin1'), operation);
     const distinct = [...last.values()];
-    const ns = name(namespace);
-    const keys = distinct.map((operation) => bytes(operation.key));
-    const single = distinct.length === 1;
+    const ns = namespaceColumn(namespace);
     let newBytes = 0;
     for (const operation of distinct) newBytes += sizeOf(operation);
+    const single = distinct.length === 1;
+    const keys = single ? bytes(distinct[0]!.key) : distinct.map((operation) => bytes(operation.key));
+    const charge: Query = [single ? this.#sql.chargeOne : this.#sql.chargeMany, [ns, keys, newBytes, cap(limits)]];
+    // The whole transaction goes out at once: lock, guarded charge (which reads the old sizes), writes, COMMIT.
+    const queries: Query[] = [[BEGIN], [this.#sql.lockNamespace, [ns]], charge];
+    const puts = distinct.filter((operation) => operation.value !== undefined);
+    const deletes = distinct.filter((operation) => operation.value === undefined);
+    if (puts.length === 1) {
+      queries.push([this.#sql.put, [ns, bytes(puts[0]!.key), bytes(puts[0]!.value!)]]);
+    } else if (puts.length > 1) {
+      queries.push([
+        this.#sql.putMany,
+        [ns, puts.map((operation) => bytes(operation.key)), puts.map((operation) => bytes(operation.value!))],
+      ]);
+    }
+    if (deletes.length === 1) queries.push([this.#sql.delete, [ns, bytes(deletes[0]!.key)]]);
+    else if (deletes.length > 1) {
+      queries.push([this.#sql.deleteMany, [ns, deletes.map((operation) => bytes(operation.key))]]);
+    }
+    queries.push(['COMMIT']);
     return this.#transaction('write', async (client) => {
-      const [stored, old] = await this.#lock(
-        client,
-        ns,
-        single ? [this.#sql.oldSize, [ns, keys[0]]] : [this.#sql.oldSizes, [ns, keys]],
-      );
-      let oldBytes = 0;
-      for (const row of old.rows as { key?: Buffer; size: string | number }[]) {
-        oldBytes += (single ? keys[0]!.length : row.key!.length) + Number(row.size);
-      }
-      const delta = newBytes - oldBytes;
-      checkQuota(namespace, stored, delta, limits);
-      const puts = distinct.filter((operation) => operation.value !== undefined);
-      const deletes = distinct.filter((operation) => operation.value === undefined);
-      const queries: Query[] = [];
-      if (puts.length === 1) {
-        queries.push([this.#sql.put, [ns, bytes(puts[0]!.key), bytes(puts[0]!.value!)]]);
-      } else if (puts.length > 1) {
-        queries.push([
-          this.#sql.putMany,
-          [ns, puts.map((operation) => bytes(operation.key)), puts.map((operation) => bytes(operation.value!))],
+      try {
+        const results = await this.#run(client, queries);
+        return Number((results[2]!.rows[0] as { stored_bytes: string }).stored_bytes);
+      } catch (error) {
+        if (!this.#isQuotaViolation(error)) throw error;
+        // Refused, and rolled back. Read the figures again, only to say by how much.
+        await client.query('ROLLBACK');
+        const figures = await this.#run(client, [
+          [single ? this.#sql.deltaOne : this.#sql.deltaMany, [ns, keys, newBytes]],
         ]);
+        const row = figures[0]!.rows[0] as { stored: string | null; delta: string };
+        throw new QuotaExceededError(namespace, Number(row.stored ?? 0), Number(row.delta), limits.maxStoredBytes);
       }
-      if (deletes.length === 1) queries.push([this.#sql.delete, [ns, bytes(deletes[0]!.key)]]);
-      else if (deletes.length > 1) {
-        queries.push([this.#sql.deleteMany, [ns, deletes.map((operation) => bytes(operation.key))]]);
-      }
-      await this.#commit(client, namespace, stored, queries, delta, limits);
-      return stored + delta;
     });
   }
 
   increment(namespace: string, key: Uint8Array, delta: bigint, limits: WriteLimits): Promise<IncrementResult> {
-    const ns = name(namespace);
+    const ns = namespaceColumn(namespace);
     const keyBuffer = bytes(key);
     return this.#transaction('increment', async (client) => {
       const [stored, old] = await this.#lock(client, ns, [this.#sql.oldValue, [ns, keyBuffer]]);
@@ -263,7 +274,7 @@ export class PostgresBackend implements MuBackend {
     next: Uint8Array | undefined,
     limits: WriteLimits,
   ): Promise<CompareAndSwapResult> {
-    const ns = name(namespace);
+    const ns = namespaceColumn(namespace);
     const keyBuffer = bytes(key);
     return this.#transaction('compareAndSwap', async (client) => {
       const [stored, old] = await this.#lock(client, ns, [this.#sql.oldValue, [ns, keyBuffer]]);
@@ -285,7 +296,7 @@ export class PostgresBackend implements MuBackend {
   }
 
   async range(namespace: string, options: RangeOptions): Promise<Entry[]> {
-    const values: unknown[] = [name(namespace)];
+    const values: unknown[] = [namespaceColumn(namespace)];
     const lower = options.gt !== undefined ? 'gt' : options.gte !== undefined ? 'gte' : undefined;
     const upper = options.lt !== undefined ? 'lt' : options.lte !== undefined ? 'lte' : undefined;
     if (lower !== undefined) values.push(bytes((options.gt ?? options.gte)!));
@@ -298,7 +309,9 @@ export class PostgresBackend implements MuBackend {
   }
 
   async storedBytes(namespace: string): Promise<number> {
-    const result = await this.#query<{ stored_bytes: string }>('storedBytes', this.#sql.storedBytes, [name(namespace)]);
+    const result = await this.#query<{ stored_bytes: string }>('storedBytes', this.#sql.storedBytes, [
+      namespaceColumn(namespace),
+    ]);
     const row = result.rows[0];
     return row === undefined ? 0 : Number(row.stored_bytes);
   }
@@ -311,14 +324,7 @@ export class PostgresBackend implements MuBackend {
    */
   async #lock(client: PoolClient, ns: Buffer, read: Query): Promise<[number, QueryResult]> {
     const [, locked, result] = await this.#run(client, [[BEGIN], [this.#sql.lockNamespace, [ns]], read]);
-    if (locked!.rows.length > 0) return [Number((locked!.rows[0] as { stored_bytes: string }).stored_bytes), result!];
-    // First write to this namespace: create its row inside the transaction, then lock and read again.
-    const [, again, retried] = await this.#run(client, [
-      [this.#sql.createNamespace, [ns]],
-      [this.#sql.lockNamespace, [ns]],
-      read,
-    ]);
-    return [Number((again!.rows[0] as { stored_bytes: string }).stored_bytes), retried!];
+    return [Number((locked!.rows[0] as { stored_bytes: string }).stored_bytes), result!];
   }
 
   /**
@@ -334,25 +340,28 @@ export class PostgresBackend implements MuBackend {
     delta: number,
     limits: WriteLimits,
   ): Promise<void> {
-    const ns = name(namespace);
     const queries = [...writes];
-    if (delta !== 0) {
-      queries.push(
-        limits.maxStoredBytes === Number.POSITIVE_INFINITY
-          ? [this.#sql.addStoredBytesUnlimited, [ns, delta]]
-          : [this.#sql.addStoredBytes, [ns, delta, limits.maxStoredBytes]],
-      );
-    }
+    if (delta !== 0) queries.push([this.#sql.addStoredBytes, [namespaceColumn(namespace), delta, cap(limits)]]);
     queries.push(['COMMIT']);
     try {
       await this.#run(client, queries);
     } catch (error) {
-      const pgError = error as { code?: unknown; constraint?: unknown };
-      if (pgError?.code === '23514' && pgError.constraint === this.#sql.quotaConstraint) {
-        throw new QuotaExceededError(namespace, stored, delta, limits.maxStoredBytes);
-      }
+      if (this.#isQuotaViolation(error)) throw new QuotaExceededError(namespace, stored, delta, limits.maxStoredBytes);
       throw error;
     }
+  }
+
+  /**
+   * Whether the database refused a stored-bytes figure over the quota: a CHECK violation (23514). The quota
+   * CHECK is the only one on these tables; PostgreSQL names it in `constraint`, and an engine that leaves the
+   * field out is believed all the same.
+   */
+  #isQuotaViolation(error: unknown): boolean {
+    const pgError = error as { code?: unknown; constraint?: unknown } | null;
+    return (
+      pgError?.code === '23514' &&
+      (pgError.constraint === undefined || pgError.constraint === this.#sql.quotaConstraint)
+    );
   }
 
   /**
@@ -471,12 +480,17 @@ function checkQuota(namespace: string, stored: number, delta: number, limits: Wr
   }
 }
 
+/** The quota as a SQL parameter: NULL when there is none (or none a bigint could tell from none). */
+function cap(limits: WriteLimits): number | null {
+  return limits.maxStoredBytes > Number.MAX_SAFE_INTEGER ? null : limits.maxStoredBytes;
+}
+
 function sizeOf(operation: WriteOperation): number {
   return operation.value === undefined ? 0 : operation.key.length + operation.value.length;
 }
 
 /** The namespace's column value: its UTF-8 bytes (names may hold `\0`, which `text` cannot). */
-function name(namespace: string): Buffer {
+function namespaceColumn(namespace: string): Buffer {
   return Buffer.from(namespace, 'utf8');
 }
 
@@ -485,9 +499,15 @@ function bytes(array: Uint8Array): Buffer {
   return Buffer.isBuffer(array) ? array : Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }
 
-/** A plain Uint8Array over a Buffer pg returned (MuDB's values are Uint8Arrays, not Buffers). */
+/**
+ * A plain Uint8Array of a Buffer pg returned (MuDB's values are Uint8Arrays, not Buffers). Small Buffers are
+ * slices of Node's shared pool, whose `.buffer` would show the caller bytes of other reads (other
+ * namespaces'), so those are copied; a Buffer that owns its memory is wrapped as it is.
+ */
 function view(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
+    ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
+    : new Uint8Array(buffer);
 }
 
 function isConnectionLoss(error: unknown): boolean {

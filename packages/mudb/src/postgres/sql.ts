@@ -2,11 +2,15 @@
  * The SQL of the PostgreSQL backend, in one place so its portability can be reviewed at a glance.
  *
  * Portability (PostgreSQL 12+, CockroachDB 23.1+, YugabyteDB 2.18+, all over the PostgreSQL wire protocol):
- * only plain tables, a composite primary key, a CHECK constraint, `INSERT … ON CONFLICT … DO UPDATE`,
- * `SELECT … FOR UPDATE`, `= ANY($n::bytea[])`, multi-argument `unnest`, `octet_length`, and
- * `CREATE SCHEMA/TABLE IF NOT EXISTS`. Deliberately avoided:
- * - advisory locks (`pg_advisory_xact_lock`): CockroachDB accepts the call but does not lock, and
- *   YugabyteDB supports them only in recent releases; a row lock on the namespace row does the same job.
+ * only plain tables, a composite primary key, a CHECK constraint, `INSERT … AS t … ON CONFLICT … DO UPDATE
+ * … RETURNING`, `UPDATE … FROM (subquery) … RETURNING`, `= ANY($n::bytea[])`, multi-argument `unnest`,
+ * `octet_length`, `coalesce`/`sum`/`CASE`, `CREATE SCHEMA/TABLE IF NOT EXISTS`, and READ COMMITTED
+ * (which CockroachDB and YugabyteDB may run as SERIALIZABLE or snapshot: conflicts then surface as 40001
+ * and are retried). Deliberately avoided:
+ * - advisory locks (`pg_advisory_xact_lock`): CockroachDB's were no-op stubs that took no lock (or were
+ *   undefined) for years (cockroachdb/cockroach#13546), real transaction-level ones arrived only in 2026
+ *   (#168353), and YugabyteDB has them only in recent releases; a row lock on the namespace row does the
+ *   same job on every release of all three.
  * - data-modifying CTEs (`WITH … INSERT … UPDATE`), `RETURNING` of old values and the `xmax` trick:
  *   CockroachDB has no `xmax`, and CTE visibility rules differ between engines.
  * - PL/pgSQL functions, triggers and stored procedures: unsupported or partial outside PostgreSQL.
@@ -68,19 +72,18 @@ export class Statements {
   readonly get: Statement;
   readonly has: Statement;
   readonly getMany: Statement;
-  readonly readWithStored: Statement;
   readonly storedBytes: Statement;
   readonly lockNamespace: Statement;
-  readonly createNamespace: Statement;
-  readonly oldSize: Statement;
-  readonly oldSizes: Statement;
+  readonly chargeOne: Statement;
+  readonly chargeMany: Statement;
+  readonly deltaOne: Statement;
+  readonly deltaMany: Statement;
   readonly oldValue: Statement;
   readonly put: Statement;
   readonly putMany: Statement;
   readonly delete: Statement;
   readonly deleteMany: Statement;
   readonly addStoredBytes: Statement;
-  readonly addStoredBytesUnlimited: Statement;
   /** The quota CHECK constraint's name, as engines report it in a violation (SQLSTATE 23514). */
   readonly quotaConstraint: string;
   readonly #tag: string;
@@ -95,7 +98,7 @@ export class Statements {
     this.ddl = [
       `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
       // stored_bytes is kept exactly by every write in the same transaction. The CHECK is the quota guard:
-      // a write over the quota sets it to -1 (see addStoredBytes), which fails the statement and so the
+      // a write over the quota sets it to -1 (see chargeOne, addStoredBytes), which fails the statement and so the
       // whole transaction, atomically, on every engine.
       `CREATE TABLE IF NOT EXISTS ${this.namespaces} (
         ns BYTEA PRIMARY KEY,
@@ -114,26 +117,34 @@ export class Statements {
     this.get = this.#statement('get', `SELECT value FROM ${e} WHERE ns = $1 AND key = $2`);
     this.has = this.#statement('has', `SELECT 1 FROM ${e} WHERE ns = $1 AND key = $2`);
     this.getMany = this.#statement('get_many', `SELECT key, value FROM ${e} WHERE ns = $1 AND key = ANY($2::bytea[])`);
-    // One snapshot for both: a compare-and-swap that fails on this read reports a consistent figure.
-    this.readWithStored = this.#statement(
-      'read_stored',
-      `SELECT (SELECT value FROM ${e} WHERE ns = $1 AND key = $2) AS value,
-              (SELECT stored_bytes FROM ${n} WHERE ns = $1) AS stored`,
-    );
     this.storedBytes = this.#statement('stored', `SELECT stored_bytes FROM ${n} WHERE ns = $1`);
-    this.lockNamespace = this.#statement('lock', `SELECT stored_bytes FROM ${n} WHERE ns = $1 FOR UPDATE`);
-    this.createNamespace = this.#statement(
-      'create_ns',
-      `INSERT INTO ${n} (ns, stored_bytes) VALUES ($1, 0) ON CONFLICT (ns) DO NOTHING`,
+    // Creates the namespace's row on first use and locks it until the transaction ends, in one statement
+    // (the no-op DO UPDATE is what takes the row lock when the row exists).
+    this.lockNamespace = this.#statement(
+      'lock',
+      `INSERT INTO ${n} AS t (ns, stored_bytes) VALUES ($1, 0)
+       ON CONFLICT (ns) DO UPDATE SET stored_bytes = t.stored_bytes RETURNING stored_bytes`,
     );
-    this.oldSize = this.#statement(
-      'old_size',
-      `SELECT octet_length(value) AS size FROM ${e} WHERE ns = $1 AND key = $2`,
-    );
-    this.oldSizes = this.#statement(
-      'old_sizes',
-      `SELECT key, octet_length(value) AS size FROM ${e} WHERE ns = $1 AND key = ANY($2::bytea[])`,
-    );
+    // The guarded update. `d.delta` = new bytes ($3) - the old bytes of the keys about to be written, read
+    // by this statement, which starts after lockNamespace holds the row: under READ COMMITTED it sees every
+    // write of the previous lock holder. $4 = maxStoredBytes, NULL for no limit. Over the quota, the figure
+    // becomes -1 and the CHECK constraint fails the statement, and with it the transaction.
+    const charge = (keys: string) =>
+      `UPDATE ${n} AS t SET stored_bytes = CASE
+         WHEN d.delta <= 0 OR $4::bigint IS NULL OR t.stored_bytes + d.delta <= $4::bigint
+         THEN t.stored_bytes + d.delta ELSE -1 END
+       FROM (SELECT $3::bigint - coalesce(sum(octet_length(key) + octet_length(value)), 0)::bigint AS delta
+             FROM ${e} WHERE ns = $1 AND ${keys}) AS d
+       WHERE t.ns = $1 RETURNING t.stored_bytes`;
+    this.chargeOne = this.#statement('charge_one', charge('key = $2'));
+    this.chargeMany = this.#statement('charge_many', charge('key = ANY($2::bytea[])'));
+    // The same difference, read alone: only to word the error of a refused write.
+    const delta = (keys: string) =>
+      `SELECT (SELECT stored_bytes FROM ${n} WHERE ns = $1) AS stored,
+              $3::bigint - coalesce(sum(octet_length(key) + octet_length(value)), 0)::bigint AS delta
+       FROM ${e} WHERE ns = $1 AND ${keys}`;
+    this.deltaOne = this.#statement('delta_one', delta('key = $2'));
+    this.deltaMany = this.#statement('delta_many', delta('key = ANY($2::bytea[])'));
     this.oldValue = this.#statement('old_value', `SELECT value FROM ${e} WHERE ns = $1 AND key = $2`);
     this.put = this.#statement(
       'put',
@@ -146,17 +157,14 @@ export class Statements {
     );
     this.delete = this.#statement('delete', `DELETE FROM ${e} WHERE ns = $1 AND key = $2`);
     this.deleteMany = this.#statement('delete_many', `DELETE FROM ${e} WHERE ns = $1 AND key = ANY($2::bytea[])`);
-    // The guarded update: $2 = delta, $3 = maxStoredBytes. A delta that frees space always passes.
+    // The guard of increment and compare-and-swap, whose delta the process computes: $2 = delta,
+    // $3 = maxStoredBytes or NULL. A delta that frees space always passes.
     this.addStoredBytes = this.#statement(
       'add_stored',
       `UPDATE ${n} SET stored_bytes = CASE
-         WHEN $2::bigint <= 0 OR stored_bytes + $2::bigint <= $3::bigint THEN stored_bytes + $2::bigint
-         ELSE -1 END
+         WHEN $2::bigint <= 0 OR $3::bigint IS NULL OR stored_bytes + $2::bigint <= $3::bigint
+         THEN stored_bytes + $2::bigint ELSE -1 END
        WHERE ns = $1`,
-    );
-    this.addStoredBytesUnlimited = this.#statement(
-      'add_stored_unlimited',
-      `UPDATE ${n} SET stored_bytes = stored_bytes + $2::bigint WHERE ns = $1`,
     );
   }
 
