@@ -1,0 +1,10 @@
+export { createDefaultPolicy, type DefaultPolicyOptions } from './default-policy.js';
+export { createGdsfPolicy, type GdsfPolicyOptions } from './gdsf-policy.js';
+export { createHybridHistogramPolicy } from './hybrid-histogram-policy.js';
+export type { HistogramWindowOptions } from './idle-histogram.js';
+export { KeepAliveCache, type KeepAliveCacheOptions, type KeepAliveSetOptions } from './keep-alive-cache.js';
+export { createLruPolicy } from './lru-policy.js';
+export { type SimulationResult, simulateKeepAlive } from './simulate.js';
+export { generateTrace, type Trace, type TraceApp, type TraceOptions } from './trace.js';
+export { createTtlPolicy } from './ttl-policy.js';
+export type { CacheEntryInfo, KeepAliveCacheStats, KeepAlivePolicy } from './types.js';

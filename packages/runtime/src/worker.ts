@@ -1,0 +1,332 @@
+/**
+ * A guest worker: holds warm instances of apps and runs one request at a time, synchronously.
+ * Started by the runtime; never imported by users.
+ */
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import type {
+  FailureMessage,
+  FromWorkerMessage,
+  LoadMessage,
+  LogEntry,
+  LogLevel,
+  RequestMessage,
+  ResponseMessage,
+  ToWorkerMessage,
+  WorkerData,
+} from './protocol.js';
+import { createHttpImports, serveHttp } from './worker/http-host.js';
+import { createKeyValueImports, HostCallClient } from './worker/keyvalue-host.js';
+import { createWasiHost, GuestExit, type WasiHost } from './worker/wasi-host.js';
+
+// Node 20 lacks JSPI: the glue probes WebAssembly.promising and, when missing, throws and catches on every
+// instantiate (V8 re-parses a huge function each time). An identity function keeps it on the sync path.
+const webAssembly = WebAssembly as unknown as { promising?: (f: unknown) => unknown };
+if (typeof webAssembly.promising !== 'function') webAssembly.promising = (f: unknown) => f;
+
+const port = parentPort!;
+const data = workerData as WorkerData;
+const kv = new HostCallClient(data.hostPort, data.hostFlag);
+const kvImports = createKeyValueImports(kv);
+
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, unknown>;
+
+interface IncomingHandler {
+  handle(request: unknown, out: unknown): void;
+}
+
+interface GuestRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+interface GuestResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+interface Instance {
+  /** The Mu world's export. */
+  handle?: (request: GuestRequest) => GuestResponse;
+  /** The proxy world's `wasi:http/incoming-handler`. */
+  incomingHandler?: IncomingHandler;
+  memories: WebAssembly.Memory[];
+}
+
+interface App {
+  load: LoadMessage;
+  ready: Promise<Instantiate>;
+  /** The glue's `instantiate`, once loaded. */
+  glue: Instantiate | undefined;
+  instance: Instance | undefined;
+  /** Proxy world: the next request's instance, made ahead of time (a fetch-event instance serves one request). */
+  spare: Instance | undefined;
+  logs: LogEntry[];
+  wasi: WasiHost;
+}
+
+const apps = new Map<string, App>();
+const MAX_LOG_ENTRIES = 200;
+
+function loadApp(message: LoadMessage): void {
+  const logs: LogEntry[] = [];
+  const app: App = {
+    load: message,
+    ready: import(pathToFileURL(message.gluePath).href).then((glue: { instantiate: Instantiate }) => {
+      app.glue = glue.instantiate;
+      return glue.instantiate;
+    }),
+    glue: undefined,
+    instance: undefined,
+    spare: undefined,
+    logs,
+    wasi: createWasiHost(message.env, {
+      write(level, text) {
+        if (app.logs.length < MAX_LOG_ENTRIES) app.logs.push({ level, message: text });
+      },
+    }),
+  };
+  app.ready.catch(() => {}); // reported on the request that needs it
+  apps.set(message.key, app);
+}
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+function instantiate(app: App, instantiateGlue: Instantiate): Instance {
+  const memories: WebAssembly.Memory[] = [];
+  const env = new Map(app.load.env);
+  const imports: Record<string, unknown> = {
+    ...app.wasi.imports,
+    ...kvImports,
+    ...(app.load.world === 'wasi-http' ? createHttpImports(kv, app.load.allowedHosts) : {}),
+    'mu:app/log': {
+      log(level: LogLevel | number, message: string) {
+        const name = typeof level === 'number' ? (LEVELS[level] ?? 'info') : level;
+        if (app.logs.length < MAX_LOG_ENTRIES) app.logs.push({ level: name, message: String(message).slice(0, 4096) });
+      },
+    },
+    'mu:app/config': {
+      get: (key: string) => env.get(key),
+      getAll: () => [...env],
+    },
+  };
+  const exports = instantiateGlue(
+    (name) => {
+      const module = app.load.modules[name];
+      if (module === undefined) throw new Error(`missing core module ${name}`);
+      return module;
+    },
+    imports,
+    (module, importObject) => {
+      const instance = new WebAssembly.Instance(module, importObject);
+      for (const value of Object.values(instance.exports)) {
+        if (value instanceof WebAssembly.Memory) memories.push(value);
+      }
+      return instance;
+    },
+  );
+  if (app.load.world === 'wasi-http') {
+    const key = Object.keys(exports).find((name) => name.startsWith('wasi:http/incoming-handler'));
+    return { incomingHandler: exports[key ?? 'incomingHandler'] as IncomingHandler, memories };
+  }
+  const handle = exports.handle as (request: GuestRequest) => GuestResponse;
+  return { handle, memories };
+}
+
+function memoryBytes(instance: Instance | undefined): number {
+  if (instance === undefined) return 0;
+  let total = 0;
+  for (const memory of instance.memories) total += memory.buffer.byteLength;
+  return total;
+}
+
+function send(message: FromWorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+function failure(
+  message: RequestMessage,
+  code: FailureMessage['code'],
+  text: string,
+  meter: Omit<FailureMessage, 'type' | 'id' | 'code' | 'message' | 'logs' | 'discarded'>,
+  discarded: boolean,
+  logs: LogEntry[],
+): void {
+  send({ type: 'failure', id: message.id, code, message: text, discarded, logs, ...meter });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+async function handleRequest(message: RequestMessage): Promise<void> {
+  const app = apps.get(message.key);
+  const zero = { busyMs: 0, kvWaitMs: 0, memoryBytes: 0, instantiated: false };
+  if (app === undefined) {
+    failure(message, 'RUNTIME_LOAD_FAILED', 'the app is not loaded on this worker', zero, false, []);
+    return;
+  }
+  let instantiateGlue: Instantiate;
+  try {
+    // the warm path stays synchronous: await only while the glue is still loading
+    instantiateGlue = app.glue ?? (await app.ready);
+  } catch (error) {
+    failure(message, 'RUNTIME_LOAD_FAILED', `loading the glue failed: ${describe(error)}`, zero, false, []);
+    return;
+  }
+  app.logs = [];
+  app.wasi.startRequest();
+  kv.takeWaitMs();
+  const started = performance.now();
+  let instantiated = false;
+  let response: GuestResponse & { streamed?: boolean };
+  const request: GuestRequest = {
+    method: message.method,
+    url: message.url,
+    headers: message.headers,
+    body: message.body,
+  };
+  const http = app.load.world === 'wasi-http';
+  try {
+    if (http) {
+      // a fresh instance per request: the pre-made spare, else one made now
+      app.instance = app.spare ?? instantiate(app, instantiateGlue);
+      instantiated = app.spare === undefined;
+      app.spare = undefined;
+      const streamer = app.load.stream
+        ? {
+            head(status: number, headers: [string, string][]) {
+              send({ type: 'response-head', id: message.id, status, headers });
+            },
+            chunk(chunk: Uint8Array) {
+              send({ type: 'response-chunk', id: message.id, chunk }, [chunk.buffer as ArrayBuffer]);
+            },
+          }
+        : undefined;
+      const outcome = serveHttp(app.instance.incomingHandler!, request, app.load.maxResponseBytes, streamer);
+      if (outcome.kind === 'too-large') {
+        throw new ResponseTooLarge(outcome.size);
+      }
+      if (outcome.kind === 'no-response') throw new NoResponse(outcome.detail);
+      response = outcome;
+    } else {
+      if (app.instance === undefined) {
+        app.instance = instantiate(app, instantiateGlue);
+        instantiated = true;
+      }
+      response = app.instance.handle!(request);
+    }
+  } catch (error) {
+    app.wasi.flush();
+    const kvWaitMs = kv.takeWaitMs();
+    const meter = {
+      busyMs: Math.max(0, performance.now() - started - kvWaitMs),
+      kvWaitMs,
+      memoryBytes: memoryBytes(app.instance),
+      instantiated,
+    };
+    // a trapped instance may hold broken state: never reuse it
+    app.instance = undefined;
+    if (http) scheduleSpare(app, instantiateGlue);
+    if (error instanceof ResponseTooLarge || error instanceof NoResponse) {
+      const code = error instanceof ResponseTooLarge ? 'RUNTIME_RESPONSE_TOO_LARGE' : 'RUNTIME_BAD_RESPONSE';
+      failure(message, code, error.message, meter, true, app.logs);
+      return;
+    }
+    const memoryLimitHit =
+      meter.memoryBytes >= app.load.maxMemoryBytes * 0.9 ||
+      (error instanceof RangeError && /memory/i.test(error.message)) ||
+      app.logs.some((entry) => /out of memory|memory allocation/i.test(entry.message));
+    const code = memoryLimitHit ? 'RUNTIME_MEMORY_LIMIT' : 'RUNTIME_TRAP';
+    const text =
+      error instanceof GuestExit
+        ? error.message
+        : memoryLimitHit
+          ? `the guest ran out of its ${app.load.maxMemoryBytes} bytes of memory (${describe(error)})`
+          : `the guest trapped: ${describe(error)}`;
+    failure(message, code, text, meter, true, app.logs);
+    return;
+  }
+  app.wasi.flush();
+  const kvWaitMs = kv.takeWaitMs();
+  const meter = {
+    busyMs: Math.max(0, performance.now() - started - kvWaitMs),
+    kvWaitMs,
+    memoryBytes: memoryBytes(app.instance),
+    instantiated,
+  };
+  const body = response.body;
+  if (body.length > app.load.maxResponseBytes) {
+    failure(
+      message,
+      'RUNTIME_RESPONSE_TOO_LARGE',
+      `the response body of ${body.length} bytes exceeds the limit of ${app.load.maxResponseBytes}`,
+      meter,
+      false,
+      app.logs,
+    );
+    return;
+  }
+  // the glue lifts list<u8> into a fresh buffer; copy only when it is a view of something larger
+  const owned =
+    body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer
+      ? body
+      : body.slice();
+  const reply: ResponseMessage = {
+    type: 'response',
+    id: message.id,
+    status: response.status,
+    headers: response.headers,
+    body: owned,
+    logs: app.logs,
+    streamed: response.streamed === true,
+    ...meter,
+  };
+  send(reply, [owned.buffer as ArrayBuffer]);
+  if (http) {
+    app.instance = undefined;
+    scheduleSpare(app, instantiateGlue);
+  }
+}
+
+/** Makes the proxy world's next instance once the worker is idle (off the request's critical path). */
+function scheduleSpare(app: App, instantiateGlue: Instantiate): void {
+  setImmediate(() => {
+    if (app.spare !== undefined || apps.get(app.load.key) !== app) return;
+    try {
+      app.spare = instantiate(app, instantiateGlue);
+    } catch {
+      // the next request instantiates again and reports the failure
+    }
+  });
+}
+
+class ResponseTooLarge extends Error {
+  constructor(readonly size: number) {
+    super(`the response body exceeds the limit (${size} bytes or more)`);
+  }
+}
+
+class NoResponse extends Error {}
+
+port.on('message', (message: ToWorkerMessage) => {
+  switch (message.type) {
+    case 'load':
+      loadApp(message);
+      break;
+    case 'unload':
+      apps.delete(message.key);
+      break;
+    case 'request':
+      void handleRequest(message);
+      break;
+  }
+});

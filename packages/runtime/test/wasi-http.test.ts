@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRuntime, type Runtime } from '../src/index.js';
+import { buildHttpFixture } from './helpers/fixtures.js';
+
+let cacheDir: string;
+let runtime: Runtime;
+let upstream: Server;
+let upstreamHost: string;
+const upstreamBodies: string[] = [];
+
+beforeAll(async () => {
+  cacheDir = await mkdtemp(join(tmpdir(), 'mu-runtime-http-'));
+  runtime = await createRuntime({ workers: 1, cacheDir });
+  const app = await buildHttpFixture('hello');
+  const proxy = await buildHttpFixture('fetch');
+  const counter = await buildHttpFixture('counter');
+  await runtime.register('http-counter', { component: counter.bytes });
+  const stream = await buildHttpFixture('stream');
+  await runtime.register('http-stream', { component: stream.bytes });
+  const registration = await runtime.register('http-hello', { component: app.bytes });
+  expect(registration.world).toBe('wasi-http');
+  upstream = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      upstreamBodies.push(body);
+      response.end(`hi from upstream (${request.method} ${body})`);
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstreamHost = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  await runtime.register('proxy-allowed', { component: proxy.bytes, allowedHosts: [upstreamHost] });
+  await runtime.register('proxy-denied', { component: proxy.bytes });
+}, 300_000);
+
+afterAll(async () => {
+  await runtime.close();
+  await new Promise((resolve) => (upstream === undefined ? resolve(undefined) : upstream.close(resolve)));
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+describe('the wasi:http/proxy world (StarlingMonkey)', () => {
+  test('answers requests, one fresh instance each', async () => {
+    const first = await runtime.fetch(
+      'http-hello',
+      new Request('http://http-hello.local/path?q=1', { method: 'POST', body: 'hello!' }),
+    );
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('text/plain');
+    expect(await first.text()).toBe('hello POST /path 6');
+    for (let i = 0; i < 3; i++) {
+      const again = await runtime.fetch('http-hello', new Request(`http://http-hello.local/n${i}`));
+      expect(await again.text()).toBe(`hello GET /n${i} 0`);
+    }
+    const usage = runtime.takeUsage().get('http-hello')!;
+    expect(usage.requests).toBe(4);
+    expect(usage.errors).toBe(0);
+  });
+
+  test('outbound HTTP reaches only the hosts the job allows', async () => {
+    const headers = { 'x-target': `http://${upstreamHost}/` };
+    const allowed = await runtime.fetch('proxy-allowed', new Request('http://p.local/', { headers }));
+    expect(await allowed.text()).toBe('upstream 200 hi from upstream (POST ping)');
+    const before = upstreamBodies.length;
+    const denied = await runtime.fetch('proxy-denied', new Request('http://p.local/', { headers }));
+    expect(denied.status).toBe(502);
+    expect(await denied.text()).toMatch(/^refused: /);
+    expect(upstreamBodies.length).toBe(before);
+  });
+
+  test('wasi:keyvalue is bound to the job namespace in the proxy world too', async () => {
+    for (let visit = 1; visit <= 3; visit++) {
+      const response = await runtime.fetch('http-counter', new Request('http://c.local/'));
+      expect(await response.text()).toBe(`visit ${visit}`);
+    }
+    expect(runtime.takeUsage().get('http-counter')).toMatchObject({ requests: 3, kvWrites: 3 });
+  });
+
+  test('streams the response body while the guest still produces it', async () => {
+    const response = await runtime.fetch('http-stream', new Request('http://s.local/'));
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe('first\n');
+    // the guest is still running (it pauses 1 s before its second chunk)
+    expect(runtime.stats().running).toBe(1);
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += decoder.decode(chunk.value);
+    expect(rest).toBe('second\n');
+    expect(runtime.stats().running).toBe(0);
+  });
+});
