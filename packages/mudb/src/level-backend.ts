@@ -23,6 +23,7 @@ import {
 } from './bytes.js';
 import { BackendError, CounterOverflowError, NotACounterError, QuotaExceededError } from './errors.js';
 import { KeyLocks } from './key-locks.js';
+import { SizeIndex } from './size-index.js';
 
 /**
  * Any abstract-level database, whatever its default encodings: the part of abstract-level's public API
@@ -114,6 +115,8 @@ export class LevelBackend implements MuBackend {
   #direct: LevelPrivate | undefined;
   /** No permanence: reads are memory lookups, cheap enough to run synchronously on the hot path. */
   readonly #inMemory: boolean;
+  /** In-memory stores only: value lengths by key, so a write learns the size it replaces in O(1). */
+  #sizes: SizeIndex | undefined;
 
   constructor(db: AnyLevel, options: LevelBackendOptions = {}) {
     if (db === null || typeof db !== 'object' || typeof (db as { open?: unknown }).open !== 'function') {
@@ -152,6 +155,7 @@ export class LevelBackend implements MuBackend {
       supports.encodings?.view === true && supports.getSync === true && typeof candidate._put === 'function'
         ? candidate
         : undefined;
+    this.#sizes = this.#inMemory && this.#direct !== undefined ? new SizeIndex() : undefined;
   }
 
   async close(): Promise<void> {
@@ -194,7 +198,10 @@ export class LevelBackend implements MuBackend {
           for (;;) {
             const entries = (await iterator.nextv(1000)) as [Uint8Array, Uint8Array][];
             if (entries.length === 0) break;
-            for (const [key, value] of entries) total += key.length - state.prefix.length + value.length;
+            for (const [key, value] of entries) {
+              total += key.length - state.prefix.length + value.length;
+              this.#sizes?.set(hashBytes(key), key, value.length);
+            }
           }
         } finally {
           await iterator.close();
@@ -275,35 +282,40 @@ export class LevelBackend implements MuBackend {
    */
   #writeOne(namespace: string, state: NamespaceState, operation: WriteOperation, limits: WriteLimits): Promise<number> {
     const fullKey = concatBytes(state.prefix, operation.key);
-    const stripe = this.#locks.stripe(hashBytes(fullKey));
+    const hash = hashBytes(fullKey);
+    const stripe = this.#locks.stripe(hash);
     const wait = this.#locks.acquire(stripe);
     if (wait !== undefined)
-      return wait.then(() => this.#writeHeld(namespace, state, fullKey, stripe, operation, limits));
-    return this.#writeHeld(namespace, state, fullKey, stripe, operation, limits);
+      return wait.then(() => this.#writeHeld(namespace, state, fullKey, hash, stripe, operation, limits));
+    return this.#writeHeld(namespace, state, fullKey, hash, stripe, operation, limits);
   }
 
   #writeHeld(
     namespace: string,
     state: NamespaceState,
     fullKey: Uint8Array,
+    hash: number,
     stripe: number,
     operation: WriteOperation,
     limits: WriteLimits,
   ): Promise<number> {
-    const direct = this.#inMemory ? this.#fast() : undefined;
+    const sizes = this.#sizes;
+    const direct = sizes !== undefined ? this.#fast() : undefined;
     if (direct === undefined) {
-      return this.#writeSlow(namespace, state, fullKey, operation, limits).finally(() => this.#locks.release(stripe));
+      return this.#writeSlow(namespace, state, fullKey, hash, operation, limits).finally(() =>
+        this.#locks.release(stripe),
+      );
     }
     let delta: number;
     let write: Promise<void>;
     try {
       const mapped = direct.prefixKey(fullKey, 'view', true);
-      const previous = direct._getSync(mapped, VIEW);
-      delta = sizeOf(operation) - (previous === undefined ? 0 : operation.key.length + previous.length);
+      const previousLength = sizes!.get(hash, fullKey);
+      delta = sizeOf(operation) - (previousLength === undefined ? 0 : operation.key.length + previousLength);
       this.#checkQuota(namespace, state, delta, limits);
       write =
         operation.value === undefined
-          ? previous === undefined
+          ? previousLength === undefined
             ? Promise.resolve()
             : direct._del(mapped, this.#writeOptions)
           : direct._put(mapped, operation.value, this.#writeOptions);
@@ -312,23 +324,35 @@ export class LevelBackend implements MuBackend {
       return Promise.reject(error instanceof QuotaExceededError ? error : new BackendError('write', error));
     }
     state.stored += delta;
-    return write.then(
-      () => {
-        this.#locks.release(stripe);
-        return state.stored;
-      },
-      (error: unknown) => {
-        state.stored -= delta;
-        this.#locks.release(stripe);
-        throw new BackendError('write', error);
-      },
-    );
+    return this.#settle(write, state, delta, hash, fullKey, operation, stripe);
+  }
+
+  async #settle(
+    write: Promise<void>,
+    state: NamespaceState,
+    delta: number,
+    hash: number,
+    fullKey: Uint8Array,
+    operation: WriteOperation,
+    stripe: number,
+  ): Promise<number> {
+    try {
+      await write;
+    } catch (error) {
+      state.stored -= delta;
+      throw new BackendError('write', error);
+    } finally {
+      this.#locks.release(stripe);
+    }
+    this.#sizes!.set(hash, fullKey, operation.value?.length);
+    return state.stored;
   }
 
   async #writeSlow(
     namespace: string,
     state: NamespaceState,
     fullKey: Uint8Array,
+    hash: number,
     operation: WriteOperation,
     limits: WriteLimits,
   ): Promise<number> {
@@ -348,6 +372,7 @@ export class LevelBackend implements MuBackend {
       state.stored -= delta;
       throw new BackendError(operation.value === undefined ? 'del' : 'put', error);
     }
+    this.#sizes?.set(hash, fullKey, operation.value?.length);
     return state.stored;
   }
 
@@ -377,22 +402,25 @@ export class LevelBackend implements MuBackend {
         else last.set(hashes[i]!, [i]);
         distinct.push(i);
       }
-      const direct = this.#inMemory ? this.#fast() : undefined;
-      let previous: (Uint8Array | undefined)[];
+      const sizes = this.#sizes;
+      const direct = sizes !== undefined ? this.#fast() : undefined;
+      let previousLengths: (number | undefined)[];
       try {
-        previous = direct
-          ? distinct.map((i) => direct._getSync(direct.prefixKey(fullKeys[i]!, 'view', true), VIEW))
-          : ((await this.#db.getMany(
-              distinct.map((i) => fullKeys[i]!),
-              VIEW,
-            )) as (Uint8Array | undefined)[]);
+        previousLengths = direct
+          ? distinct.map((i) => sizes!.get(hashes[i]!, fullKeys[i]!))
+          : (
+              (await this.#db.getMany(
+                distinct.map((i) => fullKeys[i]!),
+                VIEW,
+              )) as (Uint8Array | undefined)[]
+            ).map((value) => value?.length);
       } catch (error) {
         throw new BackendError('getMany', error);
       }
       let delta = 0;
       distinct.forEach((i, index) => {
-        const old = previous[index];
-        delta += sizeOf(operations[i]!) - (old === undefined ? 0 : operations[i]!.key.length + old.length);
+        const old = previousLengths[index];
+        delta += sizeOf(operations[i]!) - (old === undefined ? 0 : operations[i]!.key.length + old);
       });
       this.#checkQuota(namespace, state, delta, limits);
       state.stored += delta;
@@ -421,6 +449,9 @@ export class LevelBackend implements MuBackend {
         state.stored -= delta;
         throw new BackendError('batch', error);
       }
+      if (sizes !== undefined) {
+        for (let i = 0; i < count; i++) sizes.set(hashes[i]!, fullKeys[i]!, operations[i]!.value?.length);
+      }
       return state.stored;
     } finally {
       this.#locks.releaseAll(stripes);
@@ -437,7 +468,8 @@ export class LevelBackend implements MuBackend {
     const state = this.#namespace(namespace);
     if (!state.loaded) await this.#ready(state);
     const fullKey = concatBytes(state.prefix, key);
-    const stripe = this.#locks.stripe(hashBytes(fullKey));
+    const hash = hashBytes(fullKey);
+    const stripe = this.#locks.stripe(hash);
     const wait = this.#locks.acquire(stripe);
     if (wait !== undefined) await wait;
     try {
@@ -462,6 +494,7 @@ export class LevelBackend implements MuBackend {
         state.stored -= delta;
         throw new BackendError('put', error);
       }
+      this.#sizes?.set(hash, fullKey, next?.length);
       return { result, storedBytes: state.stored };
     } finally {
       this.#locks.release(stripe);

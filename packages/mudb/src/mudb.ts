@@ -463,16 +463,15 @@ export class Bucket {
     });
   }
 
-  #write(operations: WriteOperation[]): Promise<void> {
+  async #write(operations: WriteOperation[]): Promise<void> {
     const namespace = this.#namespace;
-    return this.#core.backend.write(namespace.name, operations, namespace.quota).then((stored) => {
-      const meter = namespace.meter;
-      meter.writes += operations.length;
-      for (const operation of operations) {
-        if (operation.value !== undefined) meter.bytesWritten += operation.key.length + operation.value.length;
-      }
-      meter.storedBytes = stored;
-    });
+    const stored = await this.#core.backend.write(namespace.name, operations, namespace.quota);
+    const meter = namespace.meter;
+    meter.writes += operations.length;
+    for (const operation of operations) {
+      if (operation.value !== undefined) meter.bytesWritten += operation.key.length + operation.value.length;
+    }
+    meter.storedBytes = stored;
   }
 
   #assertOpen(): void {

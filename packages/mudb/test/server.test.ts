@@ -266,7 +266,9 @@ describe('mudb-server command', () => {
     });
     const line = await lines(child).waitFor(/listening/);
     const { listening } = JSON.parse(line) as { listening: { port: number } };
-    const db = await openMuDB({ backend: new RemoteBackend({ port: listening.port, clientId: 'node', secret: SECRET }) });
+    const db = await openMuDB({
+      backend: new RemoteBackend({ port: listening.port, clientId: 'node', secret: SECRET }),
+    });
     expect(await db.namespace('cli').bucket().increment('n', 5n)).toBe(5n);
     await db.close();
     child.kill('SIGTERM');
@@ -280,7 +282,9 @@ describe('mudb-server command', () => {
     const noSecret = start(['--data', temp('cli-bad'), '--port', '0', '--secret-env', 'MUDB_UNSET_VARIABLE']);
     expect(await exited(noSecret.child)).toBe(2);
     expect(noSecret.errors()).toMatch(/MUDB_UNSET_VARIABLE is empty/);
-    const shortSecret = start(['--data', temp('cli-short'), '--port', '0', '--secret-env', 'SHORT'], { SHORT: 'short' });
+    const shortSecret = start(['--data', temp('cli-short'), '--port', '0', '--secret-env', 'SHORT'], {
+      SHORT: 'short',
+    });
     expect(await exited(shortSecret.child)).toBe(2);
     expect(shortSecret.errors()).toMatch(/at least 16 bytes/);
   });

@@ -48,7 +48,8 @@ const data = values.data as string | undefined;
 if (!data) fail('--data is required');
 if ((values.port === undefined) === (values.socket === undefined)) fail('give exactly one of --port and --socket');
 const port = values.port === undefined ? undefined : Number(values.port);
-if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port ${values.port} is not a port`);
+if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+  fail(`--port ${values.port} is not a port`);
 const durability = (values.durability as string | undefined) ?? 'os';
 if (durability !== 'os' && durability !== 'sync') fail('--durability must be os or sync');
 
@@ -67,13 +68,15 @@ if (values.clients !== undefined) {
     fail(`cannot read --clients ${values.clients}: ${(error as Error).message}`);
   }
   if (!Array.isArray(parsed)) fail('--clients must hold a JSON array');
-  clients = parsed.map((entry: { id?: unknown; secret?: unknown; secretEnv?: unknown; namespaces?: unknown }, index) => {
-    const secret = typeof entry.secretEnv === 'string' ? secretFromEnv(entry.secretEnv) : entry.secret;
-    if (typeof entry.id !== 'string' || typeof secret !== 'string' || !Array.isArray(entry.namespaces)) {
-      fail(`client ${index} needs "id", "secret" or "secretEnv", and "namespaces"`);
-    }
-    return { id: entry.id, secret, namespaces: entry.namespaces as string[] };
-  });
+  clients = parsed.map(
+    (entry: { id?: unknown; secret?: unknown; secretEnv?: unknown; namespaces?: unknown }, index) => {
+      const secret = typeof entry.secretEnv === 'string' ? secretFromEnv(entry.secretEnv) : entry.secret;
+      if (typeof entry.id !== 'string' || typeof secret !== 'string' || !Array.isArray(entry.namespaces)) {
+        fail(`client ${index} needs "id", "secret" or "secretEnv", and "namespaces"`);
+      }
+      return { id: entry.id, secret, namespaces: entry.namespaces as string[] };
+    },
+  );
 } else if (values['secret-env'] !== undefined) {
   clients = [
     {
@@ -98,7 +101,9 @@ try {
 }
 try {
   const address = await server.listen(
-    values.socket !== undefined ? { path: values.socket as string } : { port: port!, host: (values.host as string) ?? '127.0.0.1' },
+    values.socket !== undefined
+      ? { path: values.socket as string }
+      : { port: port!, host: (values.host as string) ?? '127.0.0.1' },
   );
   process.stdout.write(`${JSON.stringify({ listening: address })}\n`);
 } catch (error) {
