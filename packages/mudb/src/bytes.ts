@@ -10,6 +10,16 @@ export function utf8(text: string): Uint8Array {
 
 /** The string a UTF-8 byte sequence holds. @throws TypeError on malformed UTF-8 */
 export function fromUtf8(bytes: Uint8Array): string {
+  // Short ASCII (most keys): building the string directly beats TextDecoder's per-call overhead.
+  if (bytes.length <= 64) {
+    let text = '';
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return decoder.decode(bytes);
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
   return decoder.decode(bytes);
 }
 

@@ -41,6 +41,7 @@ export interface AnyLevel {
   put(key: Uint8Array, value: Uint8Array, options?: object): Promise<void>;
   del(key: Uint8Array, options?: object): Promise<void>;
   batch(operations: LevelBatchOperation[], options?: object): Promise<void>;
+  keys(options: object): { all(): Promise<unknown[]> };
   iterator(options: object): {
     nextv(size: number): Promise<unknown[]>;
     all(): Promise<unknown[]>;
@@ -89,7 +90,6 @@ interface NamespaceState {
 }
 
 const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
-const VIEW_KEYS = { keyEncoding: 'view', valueEncoding: 'view', values: false } as const;
 
 /**
  * A {@link MuBackend} over any abstract-level database: memory-level (the embedded default), classic-level
@@ -473,9 +473,14 @@ export class LevelBackend implements MuBackend {
     const wait = this.#locks.acquire(stripe);
     if (wait !== undefined) await wait;
     try {
+      // In memory, read and write through the implementer API as single writes do (see #direct).
+      const direct = this.#sizes !== undefined ? this.#fast() : undefined;
+      const mapped = direct?.prefixKey(fullKey, 'view', true);
       let current: Uint8Array | undefined;
       try {
-        current = (await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined;
+        current = direct
+          ? direct._getSync(mapped!, VIEW)
+          : ((await this.#db.get(fullKey, VIEW)) as Uint8Array | undefined);
       } catch (error) {
         throw new BackendError('get', error);
       }
@@ -488,7 +493,11 @@ export class LevelBackend implements MuBackend {
       this.#checkQuota(namespace, state, delta, limits);
       state.stored += delta;
       try {
-        if (next === undefined) await this.#db.del(fullKey, this.#writeOptions);
+        if (direct) {
+          await (next === undefined
+            ? direct._del(mapped!, this.#writeOptions)
+            : direct._put(mapped!, next, this.#writeOptions));
+        } else if (next === undefined) await this.#db.del(fullKey, this.#writeOptions);
         else await this.#db.put(fullKey, next, this.#writeOptions);
       } catch (error) {
         state.stored -= delta;
@@ -537,19 +546,17 @@ export class LevelBackend implements MuBackend {
     if (options.lt) bounds.lt = concatBytes(state.prefix, options.lt);
     else if (options.lte) bounds.lte = concatBytes(state.prefix, options.lte);
     else bounds.lt = state.upperBound;
-    const withValues = options.values !== false;
+    const skip = state.prefix.length;
+    const query = { ...VIEW, ...bounds, limit: options.limit, reverse: options.reverse === true };
     try {
-      const entries = (await this.#db
-        .iterator({
-          ...(withValues ? VIEW : VIEW_KEYS),
-          ...bounds,
-          limit: options.limit,
-          reverse: options.reverse === true,
-        })
-        .all()) as [Uint8Array, Uint8Array | undefined][];
-      const skip = state.prefix.length;
-      const empty = new Uint8Array(0);
-      return entries.map(([key, value]) => [key.subarray(skip), withValues ? value! : empty] as const);
+      if (options.values === false) {
+        // Key listings read keys only: no value copies, no entry tuples from the store.
+        const keys = (await this.#db.keys(query).all()) as Uint8Array[];
+        const empty = new Uint8Array(0);
+        return keys.map((key) => [key.subarray(skip), empty] as const);
+      }
+      const entries = (await this.#db.iterator(query).all()) as [Uint8Array, Uint8Array][];
+      return entries.map(([key, value]) => [key.subarray(skip), value] as const);
     } catch (error) {
       throw new BackendError('range', error);
     }
