@@ -18,12 +18,16 @@ export interface NodeCertificate {
   notAfter: bigint;
 }
 
-/** The EIP-712 `UsageReport` a node signs. */
+/** The EIP-712 `UsageReport` a node signs: what it served for one job in one period, every number a uint64. */
 export interface UsageReport {
   jobId: bigint;
+  /** The node's signing address. */
   node: string;
+  /** Strictly increasing per (jobId, node); the contract refuses a sequence it has already settled. */
   sequence: bigint;
+  /** Unix seconds. */
   periodStart: bigint;
+  /** Unix seconds, not before `periodStart`. */
   periodEnd: bigint;
   requests: bigint;
   cpuMs: bigint;

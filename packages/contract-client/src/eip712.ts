@@ -1,3 +1,4 @@
+import { eip712Types } from '@mu/contracts';
 import { getAddress, type TypedDataDomain, type TypedDataField } from 'ethers';
 import { toUint } from './bytes.js';
 
@@ -46,34 +47,20 @@ export function checkAddress(value: unknown, name: string): string {
   }
 }
 
-/** `NodeCertificate(address node,address provider,uint32 region,uint64 notAfter)` (protocol.md). */
+/**
+ * `NodeCertificate(address node,address provider,uint32 region,uint64 notAfter)`, the one definition the
+ * contracts package ships (protocol.md).
+ */
 export const NODE_CERTIFICATE_TYPES: Record<string, TypedDataField[]> = {
-  NodeCertificate: [
-    { name: 'node', type: 'address' },
-    { name: 'provider', type: 'address' },
-    { name: 'region', type: 'uint32' },
-    { name: 'notAfter', type: 'uint64' },
-  ],
+  NodeCertificate: eip712Types.NodeCertificate,
 };
 
 /**
  * `UsageReport(uint64 jobId,address node,uint64 sequence,uint64 periodStart,uint64 periodEnd,uint64 requests,
- * uint64 cpuMs,uint64 memoryMbMs,uint64 kvReads,uint64 kvWrites,uint64 egressBytes)` (protocol.md).
+ * uint64 cpuMs,uint64 memoryMbMs,uint64 kvReads,uint64 kvWrites,uint64 egressBytes)`, from the contracts package.
  */
 export const USAGE_REPORT_TYPES: Record<string, TypedDataField[]> = {
-  UsageReport: [
-    { name: 'jobId', type: 'uint64' },
-    { name: 'node', type: 'address' },
-    { name: 'sequence', type: 'uint64' },
-    { name: 'periodStart', type: 'uint64' },
-    { name: 'periodEnd', type: 'uint64' },
-    { name: 'requests', type: 'uint64' },
-    { name: 'cpuMs', type: 'uint64' },
-    { name: 'memoryMbMs', type: 'uint64' },
-    { name: 'kvReads', type: 'uint64' },
-    { name: 'kvWrites', type: 'uint64' },
-    { name: 'egressBytes', type: 'uint64' },
-  ],
+  UsageReport: eip712Types.UsageReport,
 };
 
 /**

@@ -1,25 +1,9 @@
+import type { UsageReport } from '@mu/contracts';
 import { type Signer, TypedDataEncoder, verifyTypedData } from 'ethers';
 import { type Hex, toUint } from './bytes.js';
 import { checkAddress, type MuDomainInput, muDomain, USAGE_REPORT_TYPES } from './eip712.js';
 
-/** What a node used for one job in one period (the EIP-712 `UsageReport`, every number a uint64). */
-export interface UsageReport {
-  jobId: bigint;
-  /** The node's signing address. */
-  node: string;
-  /** Strictly increasing per (jobId, node); the contract refuses a sequence it has already settled. */
-  sequence: bigint;
-  /** Unix seconds. */
-  periodStart: bigint;
-  /** Unix seconds, not before `periodStart`. */
-  periodEnd: bigint;
-  requests: bigint;
-  cpuMs: bigint;
-  memoryMbMs: bigint;
-  kvReads: bigint;
-  kvWrites: bigint;
-  egressBytes: bigint;
-}
+export type { UsageReport };
 
 /** A {@link UsageReport} as callers write it: numbers or bigints; `node` defaults to the signer. */
 export type UsageReportInput = {
