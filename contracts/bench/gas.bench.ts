@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Contract, type ContractTransactionReceipt, id, Signature, Wallet } from 'ethers';
 import { contractsRoot } from '../scripts/compile.js';
 import { deployMu, encodeUsageReports, type UsageReport } from '../src/index.js';
-import { startChain } from '../test/helpers/chain.js';
+import { startAnvil } from '../test/helpers/chain.js';
 import {
   createJob,
   domainOf,
@@ -23,7 +23,7 @@ import {
 // Gas of every user-facing transaction, from receipts on a real anvil (cancun). The headline figure is
 // settleUsage with 50 reports for 50 different jobs, each settled once before (steady state: every
 // (job, node) sequence slot and escrow slot already non-zero).
-const chain = await startChain(10);
+const chain = await startAnvil({ accounts: 10 });
 const results: Record<string, number> = {};
 const record = (name: string, receipt: ContractTransactionReceipt) => {
   results[name] = Number(receipt.gasUsed);

@@ -1,7 +1,7 @@
 import { type Contract, ContractFactory, id, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployMu, type MuDeployment, MuMarketplaceAbi, MuMarketplaceBytecode } from '../src/index.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 import {
   createJob,
   encryptionKey,
@@ -27,7 +27,7 @@ const client = () => chain.wallets[4]!;
 const as = (wallet: Wallet | ReturnType<typeof owner>) => mu.marketplace.connect(wallet) as Contract;
 
 beforeAll(async () => {
-  chain = await startChain(8);
+  chain = await startAnvil({ accounts: 8 });
   mu = await deployMu(owner(), { treasury: chain.addresses[1]!, regions: ['eu-west', 'us-east'] });
   snapshot = await chain.snapshot();
 });

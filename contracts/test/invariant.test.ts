@@ -1,7 +1,7 @@
 import { type Contract, id, Signature, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployMu, encodeUsageReports, type MuDeployment, type UsageReport } from '../src/index.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 import {
   deployFixture,
   domainOf,
@@ -47,7 +47,7 @@ function random(seed: number) {
 }
 
 beforeAll(async () => {
-  chain = await startChain(8);
+  chain = await startAnvil({ accounts: 8 });
   mu = await deployMu(chain.wallets[0]!, {
     treasury: chain.addresses[1]!,
     regions: ['eu-west', 'us-east'],

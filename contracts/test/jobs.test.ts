@@ -1,7 +1,7 @@
 import { type Contract, id, keccak256, Signature, TypedDataEncoder, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployMu, eip712Types, encodeUsageReports, type MuDeployment } from '../src/index.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 import {
   createJob,
   domainOf,
@@ -32,7 +32,7 @@ const as = (wallet: Wallet | ReturnType<typeof client>) => mu.marketplace.connec
 const SPEC = `0x${'5a'.repeat(200)}`;
 
 beforeAll(async () => {
-  chain = await startChain(8);
+  chain = await startAnvil({ accounts: 8 });
   mu = await deployMu(chain.wallets[0]!, { treasury: chain.addresses[1]!, regions: ['eu-west', 'us-east'] });
   await registerProvider(mu, providerWallet());
   await registerProvider(mu, otherProvider());

@@ -4,7 +4,7 @@ import { JsonRpcProvider, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { contractsRoot } from '../scripts/compile.js';
 import { DeployFailedError, deployMu, encodeUsageReports, MuContractsError, USAGE_REPORT_SIZE } from '../src/index.js';
-import { startChain } from './helpers/chain.js';
+import { startAnvil } from './helpers/chain.js';
 import { usage } from './helpers/mu.js';
 
 const signature = `0x${'11'.repeat(32)}${'22'.repeat(32)}1b`;
@@ -44,7 +44,7 @@ describe('deployMu', () => {
   });
 
   it('wraps a failing deployment in DeployFailedError with a stable code and the ethers error as cause', async () => {
-    const chain = await startChain(1);
+    const chain = await startAnvil({ accounts: 1 });
     try {
       const unfunded = Wallet.createRandom().connect(chain.provider);
       const error = await deployMu(unfunded).catch((caught: unknown) => caught);
@@ -64,7 +64,7 @@ describe('deployMu', () => {
 
 describe('scripts/deploy.ts', () => {
   it('deploys to a running chain and prints the addresses as JSON', async () => {
-    const chain = await startChain(1);
+    const chain = await startAnvil({ accounts: 1 });
     try {
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/deploy.ts'], {
         cwd: contractsRoot,

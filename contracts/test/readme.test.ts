@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { contractsRoot } from '../scripts/compile.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 
 let chain: Chain;
 
 beforeAll(async () => {
-  chain = await startChain(3);
+  chain = await startAnvil({ accounts: 3 });
 });
 
 afterAll(async () => {

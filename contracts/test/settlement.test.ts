@@ -1,7 +1,7 @@
 import { type Contract, id, Signature, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployMu, encodeUsageReports, type MuDeployment, muDomain, type UsageReport } from '../src/index.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 import {
   createJob,
   domainOf,
@@ -57,8 +57,8 @@ function settleCall(certificates: SignedCertificate[], packed: string) {
 }
 
 beforeAll(async () => {
-  chain = await startChain(8);
-  mu = await deployMu(chain.signers[0]!, { treasury: chain.addresses[1]!, regions: ['eu-west', 'us-east'] });
+  chain = await startAnvil({ accounts: 8 });
+  mu = await deployMu(chain.wallets[0]!, { treasury: chain.addresses[1]!, regions: ['eu-west', 'us-east'] });
   await registerProvider(mu, providerWallet());
   await registerProvider(mu, otherProviderWallet());
   jobId = await createJob(mu, client(), providerWallet().address);

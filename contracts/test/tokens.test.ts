@@ -1,7 +1,7 @@
 import { type Contract, Interface, id, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployMu, encodeUsageReports, MuMarketplaceAbi } from '../src/index.js';
-import { type Chain, startChain } from './helpers/chain.js';
+import { type Chain, startAnvil } from './helpers/chain.js';
 import {
   deployFixture,
   domainOf,
@@ -26,7 +26,7 @@ const reentrantCall = new Interface(['error ReentrancyGuardReentrantCall()']).ge
 )!.selector;
 
 beforeAll(async () => {
-  chain = await startChain(6);
+  chain = await startAnvil({ accounts: 6 });
 });
 
 afterAll(async () => {

@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Devnet as Anvil, startAnvil } from '@mu/contracts/devnet';
 import { estimateCost, PRICE_SCALE_DECIMALS } from '@mu/marketplace';
 import { type SeededMarket, seededPrices, seedMarket } from '@mu/marketplace/devnet';
 import { formatUnits } from 'ethers';
 import { type Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Anvil, startAnvil } from '../scripts/anvil.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const required = process.env.MU_REQUIRE_CHROMIUM === '1';
