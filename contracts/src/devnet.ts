@@ -32,6 +32,11 @@ export interface AnvilOptions {
   chainId?: number;
   /** ms to wait for anvil to listen (default 20,000). */
   startTimeoutMs?: number;
+  /**
+   * Run anvil in its own process group (default false), so a terminal's Ctrl-C reaches only the launcher,
+   * which can then let nodes settle before it stops the chain.
+   */
+  detached?: boolean;
 }
 
 /** A running anvil and ethers accounts on it. */
@@ -83,7 +88,10 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Devnet> {
   args.push('--accounts', String(accounts));
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
-  const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(anvilBinary(), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
+  });
   // Never leave anvil behind if this process exits before stop().
   const killOnExit = () => {
     if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
@@ -153,7 +161,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Devnet> {
     now: async () => BigInt((await provider.getBlock('latest'))!.timestamp),
     stop: async () => {
       provider.destroy();
-      if (child.exitCode === null && child.pid !== undefined) {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         process.kill(child.pid, 'SIGTERM');
         await exited;

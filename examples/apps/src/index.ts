@@ -1,0 +1,9 @@
+export {
+  APP_NAMES,
+  type AppName,
+  appsSourceDir,
+  type BuildOptions,
+  type BuiltApp,
+  buildApp,
+  buildApps,
+} from './build.js';
