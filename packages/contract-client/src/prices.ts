@@ -1,20 +1,14 @@
+import { PRICE_SCALE_DECIMALS, type Prices } from '@mu/contracts';
 import { toUint } from './bytes.js';
 
 /** Prices of an offer (copied into each job at creation): token base units × 10^-{@link PRICE_SCALE_DECIMALS}, uint64 each. */
-export interface Prices {
-  perRequest: bigint;
-  perCpuMs: bigint;
-  perMemoryMbMs: bigint;
-  perKvRead: bigint;
-  perKvWrite: bigint;
-  perEgressByte: bigint;
-}
+export type { Prices };
 
 /** Prices as callers write them: numbers or bigints. */
 export type PricesInput = { [K in keyof Prices]: bigint | number };
 
 /** Prices carry 9 decimals below the token's base unit (the contract's `PRICE_SCALE_DECIMALS`). */
-export const PRICE_SCALE_DECIMALS = 9;
+export { PRICE_SCALE_DECIMALS };
 
 /** @internal */
 export function normalizePrices(input: PricesInput): Prices {
