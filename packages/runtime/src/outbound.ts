@@ -38,10 +38,17 @@ export async function runOutboundFetch(
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (response.body !== null) {
-      for await (const chunk of response.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) return { ok: false, message: 'HTTP-response-body-size' };
-        chunks.push(chunk);
+      // A reader rather than `for await`: TypeScript's DOM typing of ReadableStream has no async iterator.
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel();
+          return { ok: false, message: 'HTTP-response-body-size' };
+        }
+        chunks.push(value);
       }
     }
     const body = new Uint8Array(size);
