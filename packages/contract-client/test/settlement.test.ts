@@ -158,13 +158,15 @@ describe('usage settlement against the contract', () => {
       // Both estimate against the same state; mined in one block, the second is a replay.
       const first = settleUsage(net.other, settlements[0]!);
       const second = settleUsage(net.client, settlements[0]!);
+      // handled from the start: the loser may reject while the test still waits for evm_mine's answer
+      const settled = Promise.allSettled([first, second]);
       for (;;) {
         const status = (await net.anvil.provider.send('txpool_status', [])) as { pending: string };
         if (Number(status.pending) === 2) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await net.anvil.provider.send('evm_mine', []);
-      const results = await Promise.allSettled([first, second]);
+      const results = await settled;
       expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
       const failure = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
       expect(failure.reason).toBeInstanceOf(MuContractError);

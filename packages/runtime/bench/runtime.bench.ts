@@ -10,12 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { openMuDB } from '@mu/mudb';
 import { createRuntime, type Runtime } from '../src/index.js';
 import { buildFixture, buildHttpFixture } from '../test/helpers/fixtures.js';
+import { measureWasiHttp, percentile } from './wasi-http-measure.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
 function median(values: number[]): number {
   return percentile(
@@ -26,14 +23,23 @@ function median(values: number[]): number {
 
 type Handler = (request: Request) => Promise<Response>;
 
+/** A benchmark of failures would flatter the runtime: every answer is checked. */
+function ok(response: Response): Response {
+  if (response.status !== 200) throw new Error(`the benchmark got HTTP ${response.status}, not 200`);
+  return response;
+}
+
 /** Latency at concurrency 1, and throughput at `concurrency`. */
 async function measure(handler: Handler, requests: number, concurrency: number) {
   const url = 'http://hello.local/bench';
-  for (let i = 0; i < 2_000; i++) await (await handler(new Request(url))).arrayBuffer();
+  for (let i = 0; i < 2_000; i++) {
+    const text = await ok(await handler(new Request(url))).text();
+    if (text !== 'hello GET /bench 0') throw new Error(`unexpected answer ${JSON.stringify(text)}`);
+  }
   const latencies: number[] = [];
   for (let i = 0; i < requests / 4; i++) {
     const started = performance.now();
-    await (await handler(new Request(url))).arrayBuffer();
+    await ok(await handler(new Request(url))).arrayBuffer();
     latencies.push(performance.now() - started);
   }
   latencies.sort((a, b) => a - b);
@@ -41,7 +47,7 @@ async function measure(handler: Handler, requests: number, concurrency: number) 
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next++ < requests) await (await handler(new Request(url))).arrayBuffer();
+      while (next++ < requests) await ok(await handler(new Request(url))).arrayBuffer();
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -68,7 +74,7 @@ async function coldStart(fixturePath: string, cacheDir: string): Promise<number>
     const bytes = new Uint8Array(await readFile(fixturePath));
     await runtime.register('cold', { component: bytes });
     const response = await runtime.fetch('cold', new Request('http://cold.local/'));
-    await response.text();
+    await ok(response).text();
     return performance.now() - started;
   } finally {
     await runtime.close();
@@ -115,7 +121,12 @@ async function main(): Promise<void> {
     await db.namespace('kv').bucket('default').set('bench', 'value');
     const loop = async (n: number) => {
       const started = performance.now();
-      await (await kvRuntime.fetch('kv', new Request(`http://kv.local/get-loop/${n}`))).arrayBuffer();
+      const { found } = (await ok(
+        await kvRuntime.fetch('kv', new Request(`http://kv.local/get-loop/${n}`)),
+      ).json()) as {
+        found: number;
+      };
+      if (found !== n) throw new Error(`the guest found the key ${found} times out of ${n}`);
       return performance.now() - started;
     };
     await loop(1000);
@@ -155,26 +166,11 @@ async function main(): Promise<void> {
     const httpApp = await buildHttpFixture('hello');
     const httpRuntime = await createRuntime({ workers: 1, cacheDir });
     await httpRuntime.register('http', { component: httpApp.bytes });
-    const httpOnce = async () => {
-      const started = performance.now();
-      await (await httpRuntime.fetch('http', new Request('http://http.local/bench'))).text();
-      return performance.now() - started;
-    };
-    for (let i = 0; i < 20; i++) await httpOnce();
-    const paced: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      paced.push(await httpOnce());
-    }
-    const backToBack: number[] = [];
-    for (let i = 0; i < 200; i++) backToBack.push(await httpOnce());
-    paced.sort((a, b) => a - b);
-    backToBack.sort((a, b) => a - b);
+    const measured = await measureWasiHttp(httpRuntime, 'http');
     results.wasiHttp = {
       app: 'StarlingMonkey hello (componentize-js), fetch-event',
       componentBytes: httpApp.bytes.byteLength,
-      pacedFromPreinstantiated: { p50Ms: percentile(paced, 50), p99Ms: percentile(paced, 99) },
-      backToBack: { p50Ms: percentile(backToBack, 50), p99Ms: percentile(backToBack, 99) },
+      ...measured,
     };
     await httpRuntime.close();
   } finally {

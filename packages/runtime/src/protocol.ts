@@ -17,10 +17,16 @@ export interface LogEntry {
 
 /** What a worker needs to know at start. */
 export interface WorkerData {
-  /** Port the worker posts host calls (MuDB, outbound HTTP) on; the reply comes back on it and is read with receiveMessageOnPort. */
+  /** Requests come in and responses go out on this port (read with receiveMessageOnPort while spinning). */
+  port: MessagePort;
+  /** Port the worker posts host calls (MuDB, outbound HTTP) on; the reply comes back on it. */
   hostPort: MessagePort;
-  /** Int32 at index 0: 0 while a host call is pending, 1 when its reply was posted. */
-  hostFlag: SharedArrayBuffer;
+  /** The control block shared with the main thread (see channel.ts). */
+  control: SharedArrayBuffer;
+  /** The two message slots shared with the main thread (see wire.ts). */
+  slots: SharedArrayBuffer;
+  /** How long the worker busy-waits for its next message or a host call's reply before sleeping, µs. */
+  spinMicros: number;
 }
 
 /** Make `key` (one version of one job) instantiable on this worker. */
@@ -58,6 +64,20 @@ export interface RequestMessage {
 
 /** Messages the main thread sends to a worker. */
 export type ToWorkerMessage = LoadMessage | UnloadMessage | RequestMessage;
+
+/**
+ * Sent on a port only to wake a thread that sleeps while a message waits for it in a slot (see wire.ts); it
+ * carries nothing.
+ */
+export interface WakeMessage {
+  type: 'wake';
+}
+
+/** What travels on a worker's port: messages numbered in the order the worker must take them (slot included). */
+export type PortMessageToWorker = (ToWorkerMessage & { seq: number }) | WakeMessage;
+
+/** What travels on a worker's host port. */
+export type HostPortMessage = HostCall | WakeMessage;
 
 /** Measurements of one request, taken on the worker. */
 export interface RequestMeter {
@@ -109,6 +129,14 @@ export interface FailureMessage extends RequestMeter {
 
 /** Messages a worker sends to the main thread. */
 export type FromWorkerMessage = ResponseMessage | ResponseHeadMessage | ResponseChunkMessage | FailureMessage;
+
+/** A worker's first message: its code is loaded and it listens (requests go only to ready workers). */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** What travels on a worker's port towards the main thread. */
+export type PortMessageFromWorker = FromWorkerMessage | WakeMessage | ReadyMessage;
 
 /** Calls a guest makes that the main thread serves: MuDB (wasi:keyvalue 0.2.0-draft2) and outbound HTTP. */
 export type HostOperation =

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { TranspileError } from './errors.js';
+import { patchGlue } from './glue-patch.js';
 
 /** A component transpiled by this node: the JS glue it generated and the core modules. */
 export interface TranspiledComponent {
@@ -48,18 +49,23 @@ function transpilerVersion(): string {
 
 let cachedVersion: string | undefined;
 
+/** The jco options of every transpilation (exported for tests that compare the glue with and without our patches). */
+export const TRANSPILE_OPTIONS = {
+  name: 'app',
+  instantiation: 'sync',
+  base64Cutoff: 0,
+  noComponentErrorWrapping: false,
+  nodejsCompat: false,
+  tlaCompat: false,
+  minify: false,
+  optimize: false,
+  emitTypescriptDeclarations: true,
+} as const;
+
 /** The cache folder for this transpiler version (output of another jco version is never reused). */
 export function transpileCacheRoot(cacheDir: string): string {
   cachedVersion ??= transpilerVersion();
-  return join(cacheDir, `transpile-jco-${cachedVersion}-v2`);
-}
-
-/**
- * The glue calls `_debugLog`, which reads `process.env` on every host call (10% of CPU on a warm path):
- * generated code only, so we remove it.
- */
-function patchGlue(source: string): string {
-  return source.replace(/const _debugLog = \(\.\.\.args\) => \{[\s\S]*?\n {2}\};/, 'const _debugLog = () => {};');
+  return join(cacheDir, `transpile-jco-${cachedVersion}-v6`);
 }
 
 async function readMeta(directory: string): Promise<Meta | undefined> {
@@ -89,17 +95,7 @@ export async function transpileCached(
   const bytes = await load();
   let result: Awaited<ReturnType<typeof transpileBytes>>;
   try {
-    result = await transpileBytes(bytes, {
-      name: 'app',
-      instantiation: 'sync',
-      base64Cutoff: 0,
-      noComponentErrorWrapping: false,
-      nodejsCompat: false,
-      tlaCompat: false,
-      minify: false,
-      optimize: false,
-      emitTypescriptDeclarations: true,
-    });
+    result = await transpileBytes(bytes, TRANSPILE_OPTIONS);
   } catch (error) {
     throw new TranspileError({ cause: error });
   }
@@ -117,7 +113,7 @@ export async function transpileCached(
       if (name.endsWith('.wasm')) coreModules.push(name);
       if (name === 'app.js') {
         // .mjs: the cache folder may sit outside any `"type": "module"` package
-        await writeFile(join(staging, 'app.mjs'), patchGlue(Buffer.from(content).toString('utf8')));
+        await writeFile(join(staging, 'app.mjs'), patchGlue(Buffer.from(content).toString('utf8')).source);
         continue;
       }
       await writeFile(join(staging, name), content);

@@ -3,18 +3,32 @@
  * Started by the runtime; never imported by users.
  */
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import {
+  AdaptiveSpin,
+  FROM_WORKER,
+  MAIN_PARKED,
+  REQUEST_SLOT,
+  RESPONSE_SLOT,
+  SPIN_PREEMPTED,
+  SPIN_READY,
+  spinFor,
+  TO_WORKER,
+  WORKER_PARKED,
+} from './channel.js';
 import type {
   FailureMessage,
-  FromWorkerMessage,
   LoadMessage,
   LogEntry,
   LogLevel,
+  PortMessageFromWorker,
+  PortMessageToWorker,
   RequestMessage,
   ResponseMessage,
   ToWorkerMessage,
   WorkerData,
 } from './protocol.js';
+import { Slot } from './wire.js';
 import { createHttpImports, serveHttp } from './worker/http-host.js';
 import { createKeyValueImports, HostCallClient } from './worker/keyvalue-host.js';
 import { createWasiHost, GuestExit, type WasiHost } from './worker/wasi-host.js';
@@ -24,9 +38,12 @@ import { createWasiHost, GuestExit, type WasiHost } from './worker/wasi-host.js'
 const webAssembly = WebAssembly as unknown as { promising?: (f: unknown) => unknown };
 if (typeof webAssembly.promising !== 'function') webAssembly.promising = (f: unknown) => f;
 
-const port = parentPort!;
 const data = workerData as WorkerData;
-const kv = new HostCallClient(data.hostPort, data.hostFlag);
+const port = data.port;
+const control = new Int32Array(data.control);
+const toWorker = new Slot(data.slots, 0);
+const fromWorker = new Slot(data.slots, 1);
+const kv = new HostCallClient(data.hostPort, control, { toWorker, fromWorker }, data.spinMicros);
 const kvImports = createKeyValueImports(kv);
 
 type Instantiate = (
@@ -125,6 +142,7 @@ function instantiate(app: App, instantiateGlue: Instantiate): Instance {
     },
     imports,
     (module, importObject) => {
+      bindScalarImports(importObject, app.wasi.imports);
       const instance = new WebAssembly.Instance(module, importObject);
       for (const value of Object.values(instance.exports)) {
         if (value instanceof WebAssembly.Memory) memories.push(value);
@@ -140,6 +158,35 @@ function instantiate(app: App, instantiateGlue: Instantiate): Instance {
   return { handle, memories };
 }
 
+/**
+ * Host functions that take nothing and return one u64: their canonical lowering is the identity (`() -> i64`),
+ * so the core instance calls them directly instead of through the glue's trampolines, which build and settle a
+ * task and a subtask on every call. A StarlingMonkey request reads the monotonic clock ~20 times.
+ */
+const SCALAR_IMPORTS: readonly (readonly [string, string, string])[] = [
+  ['wasi:clocks/monotonic-clock', 'now', 'now'],
+  ['wasi:clocks/monotonic-clock', 'resolution', 'resolution'],
+  ['wasi:random/random', 'get-random-u64', 'getRandomU64'],
+  ['wasi:random/insecure', 'get-insecure-random-u64', 'getInsecureRandomU64'],
+];
+
+function bindScalarImports(
+  importObject: WebAssembly.Imports | undefined,
+  host: Record<string, Record<string, unknown>>,
+): void {
+  if (importObject === undefined || importObject === null) return;
+  for (const [name, functions] of Object.entries(importObject)) {
+    if (functions === undefined || functions === null) continue;
+    const at = name.indexOf('@');
+    const unversioned = at < 0 ? name : name.slice(0, at);
+    for (const [iface, coreName, hostName] of SCALAR_IMPORTS) {
+      if (iface !== unversioned || typeof functions[coreName] !== 'function') continue;
+      const direct = host[iface]?.[hostName];
+      if (typeof direct === 'function') functions[coreName] = direct as () => bigint;
+    }
+  }
+}
+
 function memoryBytes(instance: Instance | undefined): number {
   if (instance === undefined) return 0;
   let total = 0;
@@ -147,8 +194,19 @@ function memoryBytes(instance: Instance | undefined): number {
   return total;
 }
 
-function send(message: FromWorkerMessage, transfer: ArrayBuffer[] = []): void {
+function send(message: PortMessageFromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
+  Atomics.add(control, FROM_WORKER, 1);
+}
+
+/** Sends a complete response through the slot when it fits (waking a parked main thread), else on the port. */
+function sendResponse(message: ResponseMessage): void {
+  if (!fromWorker.writeResponse(message)) {
+    send(message, [message.body.buffer as ArrayBuffer]);
+    return;
+  }
+  Atomics.add(control, RESPONSE_SLOT, 1);
+  if (Atomics.load(control, MAIN_PARKED) === 1) send({ type: 'wake' });
 }
 
 function failure(
@@ -290,7 +348,8 @@ async function handleRequest(message: RequestMessage): Promise<void> {
     streamed: response.streamed === true,
     ...meter,
   };
-  send(reply, [owned.buffer as ArrayBuffer]);
+  if (reply.streamed) send(reply, [owned.buffer as ArrayBuffer]);
+  else sendResponse(reply);
   if (http) {
     app.instance = undefined;
     scheduleSpare(app, instantiateGlue);
@@ -317,7 +376,21 @@ class ResponseTooLarge extends Error {
 
 class NoResponse extends Error {}
 
-port.on('message', (message: ToWorkerMessage) => {
+/** Port messages taken so far (by event or while spinning). */
+let portTaken = 0;
+/** Slot requests taken so far. */
+let slotTaken = 0;
+/** The number of the next message to handle: the main thread numbers port and slot messages in one sequence. */
+let nextSeq = 1;
+let spinScheduled = false;
+const spinBudget = new AdaptiveSpin(data.spinMicros);
+/** When the worker last finished a message (performance.now() ms), or -1 while a message is being handled. */
+let idleSince = -1;
+
+function handle(message: ToWorkerMessage, seq: number): void {
+  nextSeq = seq + 1;
+  if (idleSince >= 0) spinBudget.arrived((performance.now() - idleSince) * 1000);
+  idleSince = -1;
   switch (message.type) {
     case 'load':
       loadApp(message);
@@ -329,4 +402,82 @@ port.on('message', (message: ToWorkerMessage) => {
       void handleRequest(message);
       break;
   }
+}
+
+/** Handles the request in the slot if it is the next message; returns whether it did. */
+function takeSlot(): boolean {
+  if (Atomics.load(control, REQUEST_SLOT) === slotTaken) return false;
+  const seq = toWorker.peekSeq();
+  if (seq !== nextSeq) return false; // an earlier message is still on the port
+  slotTaken++;
+  handle(toWorker.readRequest(), seq);
+  return true;
+}
+
+function takePortMessage(message: PortMessageToWorker): void {
+  portTaken++;
+  if (message.type === 'wake') {
+    takeSlot();
+    return;
+  }
+  // a slot request numbered before this message goes first (it is visible: it was written before this was posted)
+  if (message.seq !== nextSeq) takeSlot();
+  handle(message, message.seq);
+}
+
+function hasMessage(): boolean {
+  return Atomics.load(control, REQUEST_SLOT) !== slotTaken || Atomics.load(control, TO_WORKER) !== portTaken;
+}
+
+/** Takes the next message, from the slot or the port; returns whether there was one. */
+function takeNext(): boolean {
+  if (takeSlot()) return true;
+  if (Atomics.load(control, TO_WORKER) === portTaken) return false;
+  const received = receiveMessageOnPort(port);
+  if (received === undefined) return false;
+  takePortMessage(received.message as PortMessageToWorker);
+  return true;
+}
+
+/** After a message: busy-wait a while for the next one (in a later turn, so work it queued runs first), or park. */
+function afterMessage(): void {
+  if (spinScheduled) return;
+  if (data.spinMicros > 0) {
+    spinScheduled = true;
+    setImmediate(spin);
+  } else {
+    idleSince = performance.now();
+    park();
+  }
+}
+
+function spin(): void {
+  spinScheduled = false;
+  idleSince = performance.now();
+  const outcome = spinFor(hasMessage, spinBudget.micros);
+  if (outcome === SPIN_READY) {
+    if (takeNext()) afterMessage();
+    else park();
+    return;
+  }
+  if (outcome === SPIN_PREEMPTED) spinBudget.preempted();
+  else spinBudget.expired();
+  park();
+}
+
+/** Sleep in the event loop: the main thread now wakes this worker with a port message. */
+function park(): void {
+  Atomics.store(control, WORKER_PARKED, 1);
+  // a slot request written before the flag was visible would otherwise wait for nothing
+  if (!hasMessage()) return;
+  Atomics.store(control, WORKER_PARKED, 0);
+  if (takeNext()) afterMessage();
+  else Atomics.store(control, WORKER_PARKED, 1); // on its way through the port: its event wakes us
+}
+
+port.on('message', (message: PortMessageToWorker) => {
+  Atomics.store(control, WORKER_PARKED, 0);
+  takePortMessage(message);
+  afterMessage();
 });
+send({ type: 'ready' });

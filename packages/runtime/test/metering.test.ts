@@ -57,4 +57,15 @@ describe('metering', () => {
     expect(receipt.requestId).toBe(response.headers.get('mu-request-id'));
     expect(response.headers.get('mu-receipt')).toBe(`signed:metered:${receipt.requestId}:200:${body.length}`);
   });
+
+  test('a receipt counts the request body, small (shared-memory slot) or big (transferred to the worker)', async () => {
+    for (const size of [10, 200_000]) {
+      const response = await runtime.fetch(
+        'metered',
+        new Request('http://m.local/upload', { method: 'POST', body: new Uint8Array(size) }),
+      );
+      expect(await response.text()).toContain(` ${size}`);
+      expect(receipts.at(-1)).toMatchObject({ status: 200, bytesIn: size });
+    }
+  });
 });

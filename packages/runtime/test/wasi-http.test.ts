@@ -22,6 +22,8 @@ beforeAll(async () => {
   await runtime.register('http-counter', { component: counter.bytes });
   const stream = await buildHttpFixture('stream');
   await runtime.register('http-stream', { component: stream.bytes });
+  const globals = await buildHttpFixture('globals');
+  await runtime.register('http-globals', { component: globals.bytes });
   const registration = await runtime.register('http-hello', { component: app.bytes });
   expect(registration.world).toBe('wasi-http');
   upstream = createServer((request, response) => {
@@ -62,6 +64,23 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
     const usage = runtime.takeUsage().get('http-hello')!;
     expect(usage.requests).toBe(4);
     expect(usage.errors).toBe(0);
+  });
+
+  test('guest globals never survive a request, whether the spare was ready or not', async () => {
+    // back to back (the next request may wait for, or skip, the spare being made) and paced (the spare is ready)
+    for (let i = 0; i < 4; i++) {
+      const response = await runtime.fetch('http-globals', new Request(`http://g.local/${i}`));
+      expect(await response.text()).toBe('requests 1, seen 1');
+    }
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const response = await runtime.fetch('http-globals', new Request(`http://g.local/paced/${i}`));
+      expect(await response.text()).toBe('requests 1, seen 1');
+    }
+    const answers = await Promise.all(
+      [0, 1, 2].map(async (i) => (await runtime.fetch('http-globals', new Request(`http://g.local/c${i}`))).text()),
+    );
+    expect(answers).toEqual(['requests 1, seen 1', 'requests 1, seen 1', 'requests 1, seen 1']);
   });
 
   test('outbound HTTP reaches only the hosts the job allows', async () => {

@@ -1,10 +1,13 @@
 /**
  * wasi:keyvalue 0.2.0-draft2 for guests, synchronous in the guest: each call posts to the main thread, which
- * runs the MuDB operation in the job's namespace, and blocks the worker on Atomics.wait until the reply.
- * The same channel ({@link HostCallClient}) carries a proxy-world guest's outbound HTTP requests.
+ * runs the MuDB operation in the job's namespace, while the worker busy-waits for the reply a short while, then
+ * blocks on Atomics.wait. The same channel ({@link HostCallClient}) carries a proxy-world guest's outbound HTTP
+ * requests.
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import type { HostCall, HostOperation, HostReply } from '../protocol.js';
+import { CALL_SLOT, HOST_CALLS, HOST_REPLY, MAIN_PARKED, REPLY_IN_SLOT, SPIN_READY, spinFor } from '../channel.js';
+import type { HostCall, HostOperation, HostPortMessage, HostReply } from '../protocol.js';
+import type { Slot } from '../wire.js';
 
 /** A wasi:keyvalue `error` value, thrown as a result's error payload (jco's convention). */
 type KeyValueError = { tag: 'no-such-store' } | { tag: 'access-denied' } | { tag: 'other'; val: string };
@@ -15,28 +18,52 @@ const HOST_WAIT_LIMIT_MS = 60_000;
 /** Synchronous calls from a guest to the main thread (MuDB, outbound HTTP), across threads. */
 export class HostCallClient {
   readonly #port: MessagePort;
-  readonly #flag: Int32Array;
+  readonly #control: Int32Array;
+  readonly #toWorker: Slot;
+  readonly #fromWorker: Slot;
+  readonly #spinMicros: number;
   /** Milliseconds spent blocked since the last {@link takeWaitMs}. */
   #waitMs = 0;
+  readonly #replied = (): boolean => Atomics.load(this.#control, HOST_REPLY) !== 0;
 
-  constructor(port: MessagePort, flag: SharedArrayBuffer) {
+  constructor(port: MessagePort, control: Int32Array, slots: { toWorker: Slot; fromWorker: Slot }, spinMicros: number) {
     this.#port = port;
-    this.#flag = new Int32Array(flag);
+    this.#control = control;
+    this.#toWorker = slots.toWorker;
+    this.#fromWorker = slots.fromWorker;
+    this.#spinMicros = spinMicros;
   }
 
   call(op: HostOperation, bucket: string, args: unknown[]): unknown {
     const started = performance.now();
-    Atomics.store(this.#flag, 0, 0);
-    this.#port.postMessage({ op, bucket, args } satisfies HostCall);
-    const outcome = Atomics.wait(this.#flag, 0, 0, HOST_WAIT_LIMIT_MS);
-    const received = receiveMessageOnPort(this.#port);
+    const control = this.#control;
+    const call: HostCall = { op, bucket, args };
+    Atomics.store(control, HOST_REPLY, 0);
+    if (this.#fromWorker.writeCall(call)) {
+      Atomics.add(control, CALL_SLOT, 1);
+      if (Atomics.load(control, MAIN_PARKED) === 1) this.#post({ type: 'wake' });
+    } else {
+      this.#post(call);
+    }
+    let outcome = 'ok';
+    if (spinFor(this.#replied, this.#spinMicros) !== SPIN_READY) {
+      outcome = Atomics.wait(control, HOST_REPLY, 0, HOST_WAIT_LIMIT_MS);
+    }
+    const where = Atomics.load(control, HOST_REPLY);
+    let reply: HostReply | undefined;
+    if (where === REPLY_IN_SLOT) reply = this.#toWorker.readReply();
+    else if (where !== 0) reply = receiveMessageOnPort(this.#port)?.message as HostReply | undefined;
     this.#waitMs += performance.now() - started;
-    if (received === undefined) {
+    if (reply === undefined) {
       throw { tag: 'other', val: `the host did not answer (${outcome})` } satisfies KeyValueError;
     }
-    const reply = received.message as HostReply;
     if (!reply.ok) throw { tag: 'other', val: reply.message } satisfies KeyValueError;
     return reply.value;
+  }
+
+  #post(message: HostPortMessage): void {
+    this.#port.postMessage(message);
+    Atomics.add(this.#control, HOST_CALLS, 1);
   }
 
   takeWaitMs(): number {

@@ -142,7 +142,7 @@ async function proxyWit(): Promise<string> {
 }
 
 /** Builds a wasi:http/proxy app from test/fixtures/http with componentize-js (StarlingMonkey), once. */
-export function buildHttpFixture(name: 'hello' | 'fetch' | 'counter' | 'stream'): Promise<Fixture> {
+export function buildHttpFixture(name: 'hello' | 'fetch' | 'counter' | 'stream' | 'globals'): Promise<Fixture> {
   const id = `http-${name}`;
   let pending = building.get(id);
   if (pending === undefined) {
