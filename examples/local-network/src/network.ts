@@ -197,54 +197,54 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     const mudbPort = (mudbProcess.ready.listening as { port: number }).port;
 
     progress('starting three nodes');
-    const ports = await Promise.all(
-      nodeWallets.map(async () => ({ port: await freePort(), nodePort: await freePort() })),
-    );
     const nodeIds = nodeWallets.map((_, index) => `node-${index + 1}`);
-    const configs = nodeWallets.map((node, index) => ({
-      rpcUrl: anvil!.url,
-      marketplace: deployment.marketplace,
-      nodeKey: node.privateKey,
-      encryptionKey: `0x${Buffer.from(encryptionKey.privateKey).toString('hex')}`,
-      certificate: {
+    const configFiles = nodeIds.map((id) => join(dataDir, `${id}.json`));
+    // every node must know its peers' addresses before it starts, so the ports are chosen here
+    const writeConfigs = async () => {
+      const ports = await Promise.all(
+        nodeWallets.map(async () => ({ port: await freePort(), nodePort: await freePort() })),
+      );
+      const configs = nodeWallets.map((node, index) => ({
+        rpcUrl: anvil!.url,
+        marketplace: deployment.marketplace,
+        nodeKey: node.privateKey,
+        encryptionKey: `0x${Buffer.from(encryptionKey.privateKey).toString('hex')}`,
         certificate: {
-          ...certificates[index]!.certificate,
-          notAfter: String(certificates[index]!.certificate.notAfter),
+          certificate: {
+            ...certificates[index]!.certificate,
+            notAfter: String(certificates[index]!.certificate.notAfter),
+          },
+          signature: certificates[index]!.signature,
         },
-        signature: certificates[index]!.signature,
-      },
-      region,
-      nodeId: nodeIds[index],
-      host: '127.0.0.1',
-      port: ports[index]!.port,
-      nodePort: ports[index]!.nodePort,
-      peers: nodeIds
-        .map((id, peer) => ({ id, url: `http://127.0.0.1:${ports[peer]!.nodePort}` }))
-        .filter((_, peer) => peer !== index),
-      mudb: `tcp://127.0.0.1:${mudbPort}`,
-      mudbClientId: 'node',
-      mudbSecret,
-      dataDir: join(dataDir, nodeIds[index]!),
-      workers: 1,
-      periodMs,
-      fromBlock: deployment.deployBlock,
-      pollingIntervalMs: 250,
-      drainTimeoutMs: 5_000,
-    }));
-    const configFiles = await Promise.all(
-      configs.map(async (config, index) => {
-        const file = join(dataDir, `${nodeIds[index]}.json`);
-        await writeFile(file, JSON.stringify(config, null, 2));
-        return file;
-      }),
-    );
+        region,
+        nodeId: nodeIds[index],
+        host: '127.0.0.1',
+        port: ports[index]!.port,
+        nodePort: ports[index]!.nodePort,
+        peers: nodeIds
+          .map((id, peer) => ({ id, url: `http://127.0.0.1:${ports[peer]!.nodePort}` }))
+          .filter((_, peer) => peer !== index),
+        mudb: `tcp://127.0.0.1:${mudbPort}`,
+        mudbClientId: 'node',
+        mudbSecret,
+        dataDir: join(dataDir, nodeIds[index]!),
+        workers: 1,
+        periodMs,
+        fromBlock: deployment.deployBlock,
+        pollingIntervalMs: 250,
+        drainTimeoutMs: 5_000,
+      }));
+      await Promise.all(
+        configs.map((config, index) => writeFile(configFiles[index]!, JSON.stringify(config, null, 2))),
+      );
+    };
     const startNode = (index: number) =>
       startProcess({
         name: nodeIds[index]!,
         args: [...sourceFlags, nodeCli, '--config', configFiles[index]!],
         logFile: join(dataDir, 'logs', `${nodeIds[index]}.log`),
       });
-    const nodeProcesses = await Promise.all(nodeWallets.map((_, index) => startNode(index)));
+    const nodeProcesses = await startNodes(nodeWallets.length, startNode, writeConfigs, progress);
     const nodes = nodeProcesses.map((process, index) => ({
       id: nodeIds[index]!,
       url: String(process.ready.url),
@@ -373,6 +373,30 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Starts every node; when one could not listen because another program took its port between the choice and the
+ * node's `listen`, stops the others and tries again on new ports (three tries). Nodes that started are never left
+ * running when this throws.
+ */
+export async function startNodes(
+  count: number,
+  startNode: (index: number) => Promise<ManagedProcess>,
+  writeConfigs: () => Promise<void>,
+  progress: (message: string) => void,
+): Promise<ManagedProcess[]> {
+  for (let attempt = 1; ; attempt++) {
+    await writeConfigs();
+    const results = await Promise.allSettled(Array.from({ length: count }, (_, index) => startNode(index)));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    const running = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    if (failures.length === 0) return running;
+    await Promise.all(running.map((process) => process.stop()));
+    const portTaken = failures.every((failure) => String((failure as Error)?.message).includes('EADDRINUSE'));
+    if (!portTaken || attempt === 3) throw failures[0];
+    progress('a chosen port was taken meanwhile; starting the nodes on other ports');
   }
 }
 

@@ -120,16 +120,41 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   };
 }
 
-/** A free TCP port on 127.0.0.1 (listen on 0, close): for addresses that must be known before a process starts. */
+/**
+ * A free TCP port on 127.0.0.1, for addresses that must be known before a process starts (a node's peers).
+ *
+ * The port is taken below the kernel's ephemeral range: a port the kernel hands out itself (to a `listen(0)`
+ * elsewhere, or as the local end of an outgoing connection) could be taken again between this check and the
+ * child's own `listen`, and on a busy test machine it was (EADDRINUSE). Random ports in [16384, ephemeral start)
+ * are tried until one binds.
+ */
 export async function freePort(): Promise<number> {
+  const low = 16_384;
+  const high = await ephemeralRangeStart();
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${low} and ${high - 1} after 64 tries`);
+}
+
+/** Linux's `ip_local_port_range` start; 49152 (IANA's dynamic range, macOS and Windows) elsewhere. */
+async function ephemeralRangeStart(): Promise<number> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const start = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/)[0]);
+    if (Number.isInteger(start) && start > 16_384 + 1_024) return start;
+  } catch {
+    // not Linux
+  }
+  return 49_152;
+}
+
+async function canListen(port: number): Promise<boolean> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
