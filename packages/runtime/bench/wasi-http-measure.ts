@@ -12,16 +12,25 @@ export interface Latency {
   p99Ms: number;
 }
 
+/** Latency of one way of sending requests, and how many of them found a pre-made instance. */
+export interface PoolLatency extends Latency {
+  requests: number;
+  /** Requests that had to instantiate (no spare was ready). */
+  instantiated: number;
+}
+
 /**
- * A proxy-world app gets a fresh instance per request: paced `paceMs` apart, so the pre-made spare is ready, and
- * back to back (the next instance is made while the request waits). 20 warm-up requests, then 200 of each. Every
- * answer must be a 200: a benchmark of failures would flatter the runtime.
+ * A proxy-world app gets a fresh instance per request, from the worker's spares when one is ready. Three ways of
+ * sending, after 20 warm-up requests, every answer checked (a benchmark of failures would flatter the runtime):
+ * - paced: 200 single requests `paceMs` apart (the worker has refilled its spares; everything has gone cold);
+ * - bursts: 50 bursts of `burst` requests back to back (no more than the runtime's `spareInstances`), 50 ms apart;
+ * - back to back: 200 requests in a row (more than the spares: most wait for their instance to be made).
  */
 export async function measureWasiHttp(
   runtime: Runtime,
   jobId: string,
-  paceMs = 25,
-): Promise<{ pacedFromPreinstantiated: Latency; backToBack: Latency }> {
+  { paceMs = 25, burst = 4 }: { paceMs?: number; burst?: number } = {},
+): Promise<{ pacedFromPreinstantiated: PoolLatency; burstsFromPreinstantiated: PoolLatency; backToBack: PoolLatency }> {
   const once = async () => {
     const started = performance.now();
     const response = await runtime.fetch(jobId, new Request('http://http.local/bench'));
@@ -29,18 +38,40 @@ export async function measureWasiHttp(
     await response.text();
     return performance.now() - started;
   };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const summarize = (times: number[]): PoolLatency => {
+    const usage = runtime.takeUsage().get(jobId);
+    if (usage === undefined || usage.requests !== times.length || usage.errors > 0) {
+      throw new Error(`unexpected usage: ${JSON.stringify(usage)}`);
+    }
+    times.sort((a, b) => a - b);
+    return {
+      p50Ms: percentile(times, 50),
+      p99Ms: percentile(times, 99),
+      requests: times.length,
+      instantiated: usage.coldStarts,
+    };
+  };
   for (let i = 0; i < 20; i++) await once();
+  await sleep(100);
+  runtime.takeUsage();
   const paced: number[] = [];
   for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, paceMs));
+    await sleep(paceMs);
     paced.push(await once());
   }
+  const pacedLatency = summarize(paced);
+  const bursts: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    await sleep(50);
+    for (let j = 0; j < burst; j++) bursts.push(await once());
+  }
+  const burstLatency = summarize(bursts);
   const backToBack: number[] = [];
   for (let i = 0; i < 200; i++) backToBack.push(await once());
-  paced.sort((a, b) => a - b);
-  backToBack.sort((a, b) => a - b);
   return {
-    pacedFromPreinstantiated: { p50Ms: percentile(paced, 50), p99Ms: percentile(paced, 99) },
-    backToBack: { p50Ms: percentile(backToBack, 50), p99Ms: percentile(backToBack, 99) },
+    pacedFromPreinstantiated: pacedLatency,
+    burstsFromPreinstantiated: burstLatency,
+    backToBack: summarize(backToBack),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The wasi:http part of runtime.bench.ts alone, for quick iteration (`node --import tsx bench/wasi-http.bench.ts`):
- * the same StarlingMonkey hello app, the same paced and back-to-back loops; every run prints one JSON line.
+ * the same StarlingMonkey hello app, the same paced, burst and back-to-back loops; every run prints one JSON line.
  * Knobs (environment): MU_BENCH_RUNS repeats the whole measurement, each with a new runtime (default 1);
  * MU_BENCH_PACE_MS changes the pause of the paced loop (default 25, as in runtime.bench.ts);
  * MU_BENCH_BUFFERED=1 sets a receipt signer, which makes the runtime buffer responses instead of streaming them.
@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../src/index.js';
 import { buildHttpFixture } from '../test/helpers/fixtures.js';
-import { type Latency, measureWasiHttp } from './wasi-http-measure.js';
+import { measureWasiHttp, type PoolLatency } from './wasi-http-measure.js';
 
-const round = ({ p50Ms, p99Ms }: Latency) => ({
+const round = ({ p50Ms, p99Ms, ...counts }: PoolLatency) => ({
   p50Ms: Math.round(p50Ms * 1000) / 1000,
   p99Ms: Math.round(p99Ms * 1000) / 1000,
+  ...counts,
 });
 
 async function main(): Promise<void> {
@@ -29,11 +30,14 @@ async function main(): Promise<void> {
         ...(process.env.MU_BENCH_BUFFERED ? { signReceipt: () => 'unsigned' } : {}),
       });
       await httpRuntime.register('http', { component: httpApp.bytes });
-      const measured = await measureWasiHttp(httpRuntime, 'http', Number(process.env.MU_BENCH_PACE_MS ?? 25));
+      const measured = await measureWasiHttp(httpRuntime, 'http', {
+        paceMs: Number(process.env.MU_BENCH_PACE_MS ?? 25),
+      });
       console.log(
         JSON.stringify({
           run,
           pacedFromPreinstantiated: round(measured.pacedFromPreinstantiated),
+          burstsFromPreinstantiated: round(measured.burstsFromPreinstantiated),
           backToBack: round(measured.backToBack),
         }),
       );

@@ -43,6 +43,8 @@ export interface LoadMessage {
   allowedHosts: string[];
   /** Proxy world: send the response head and body chunks as the guest produces them. */
   stream: boolean;
+  /** Proxy world: how many fresh instances to keep made ahead of requests (each serves one request). */
+  spares: number;
 }
 
 /** Forget `key` and its instances. */

@@ -83,8 +83,10 @@ interface App {
   /** The glue's `instantiate`, once loaded. */
   glue: Instantiate | undefined;
   instance: Instance | undefined;
-  /** Proxy world: the next request's instance, made ahead of time (a fetch-event instance serves one request). */
-  spare: Instance | undefined;
+  /** Proxy world: fresh instances made ahead of requests (a fetch-event instance serves one request). */
+  spares: Instance[];
+  /** Whether a refill step is queued. */
+  refilling: boolean;
   logs: LogEntry[];
   wasi: WasiHost;
 }
@@ -102,7 +104,8 @@ function loadApp(message: LoadMessage): void {
     }),
     glue: undefined,
     instance: undefined,
-    spare: undefined,
+    spares: [],
+    refilling: false,
     logs,
     wasi: createWasiHost(message.env, {
       write(level, text) {
@@ -255,10 +258,11 @@ async function handleRequest(message: RequestMessage): Promise<void> {
   const http = app.load.world === 'wasi-http';
   try {
     if (http) {
-      // a fresh instance per request: the pre-made spare, else one made now
-      app.instance = app.spare ?? instantiate(app, instantiateGlue);
-      instantiated = app.spare === undefined;
-      app.spare = undefined;
+      // a fresh instance per request: a pre-made spare (the newest: its memory is the likeliest in cache), else
+      // one made now
+      const spare = app.spares.pop();
+      app.instance = spare ?? instantiate(app, instantiateGlue);
+      instantiated = spare === undefined;
       const streamer = app.load.stream
         ? {
             head(status: number, headers: [string, string][]) {
@@ -293,7 +297,7 @@ async function handleRequest(message: RequestMessage): Promise<void> {
     };
     // a trapped instance may hold broken state: never reuse it
     app.instance = undefined;
-    if (http) scheduleSpare(app, instantiateGlue);
+    if (http) refillSpares(app, instantiateGlue);
     if (error instanceof ResponseTooLarge || error instanceof NoResponse) {
       const code = error instanceof ResponseTooLarge ? 'RUNTIME_RESPONSE_TOO_LARGE' : 'RUNTIME_BAD_RESPONSE';
       failure(message, code, error.message, meter, true, app.logs);
@@ -352,20 +356,50 @@ async function handleRequest(message: RequestMessage): Promise<void> {
   else sendResponse(reply);
   if (http) {
     app.instance = undefined;
-    scheduleSpare(app, instantiateGlue);
+    refillSpares(app, instantiateGlue);
   }
 }
 
-/** Makes the proxy world's next instance once the worker is idle (off the request's critical path). */
-function scheduleSpare(app: App, instantiateGlue: Instantiate): void {
-  setImmediate(() => {
-    if (app.spare !== undefined || apps.get(app.load.key) !== app) return;
-    try {
-      app.spare = instantiate(app, instantiateGlue);
-    } catch {
-      // the next request instantiates again and reports the failure
+/** Spares are made once the worker has had no request for this long (ms), unless none is left. */
+const REFILL_IDLE_MS = 5;
+/** When the last request ended (performance.now() ms). */
+let lastRequestEndedAt = 0;
+
+/**
+ * Makes the proxy world's spare instances off the requests' critical path: while spares remain, only after
+ * `REFILL_IDLE_MS` without a request (a burst is served from the spares, not made to wait for an instantiation
+ * started between two of its requests); when none is left, at once. One per event-loop turn, none while a
+ * message waits (its end resumes the refill).
+ */
+function refillSpares(app: App, instantiateGlue: Instantiate): void {
+  lastRequestEndedAt = performance.now();
+  if (app.refilling || app.spares.length >= app.load.spares) return;
+  app.refilling = true;
+  const step = () => {
+    if (apps.get(app.load.key) !== app) {
+      app.refilling = false;
+      return;
     }
-  });
+    const idleMs = performance.now() - lastRequestEndedAt;
+    if (app.spares.length > 0 && idleMs < REFILL_IDLE_MS) {
+      setTimeout(step, REFILL_IDLE_MS - idleMs);
+      return;
+    }
+    if (hasMessage()) {
+      app.refilling = false;
+      return;
+    }
+    try {
+      app.spares.push(instantiate(app, instantiateGlue));
+    } catch {
+      app.refilling = false; // the next request instantiates again and reports the failure
+      return;
+    }
+    if (app.spares.length < app.load.spares) setImmediate(step);
+    else app.refilling = false;
+  };
+  if (app.spares.length === 0) setImmediate(step);
+  else setTimeout(step, REFILL_IDLE_MS);
 }
 
 class ResponseTooLarge extends Error {

@@ -83,6 +83,35 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
     expect(answers).toEqual(['requests 1, seen 1', 'requests 1, seen 1', 'requests 1, seen 1']);
   });
 
+  test('keeps `spareInstances` (default 4) fresh instances made ahead: a burst of four waits for no instantiation', async () => {
+    await (await runtime.fetch('http-globals', new Request('http://g.local/first'))).text();
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the worker refills its spares while idle
+    runtime.takeUsage();
+    for (let i = 0; i < 4; i++) {
+      const response = await runtime.fetch('http-globals', new Request(`http://g.local/burst/${i}`));
+      expect(await response.text()).toBe('requests 1, seen 1');
+    }
+    expect(runtime.takeUsage().get('http-globals')).toMatchObject({ requests: 4, coldStarts: 0 });
+  });
+
+  test('with `spareInstances: 0` every request instantiates, and the option is checked', async () => {
+    const lean = await createRuntime({ workers: 1, cacheDir, spareInstances: 0 });
+    try {
+      await lean.register('http-globals', { component: (await buildHttpFixture('globals')).bytes });
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const response = await lean.fetch('http-globals', new Request(`http://g.local/lean/${i}`));
+        expect(await response.text()).toBe('requests 1, seen 1');
+      }
+      expect(lean.takeUsage().get('http-globals')).toMatchObject({ requests: 3, coldStarts: 3 });
+    } finally {
+      await lean.close();
+    }
+    for (const spareInstances of [-1, 1.5, 65, Number.NaN]) {
+      await expect(createRuntime({ spareInstances })).rejects.toThrow(RangeError);
+    }
+  });
+
   test('outbound HTTP reaches only the hosts the job allows', async () => {
     const headers = { 'x-target': `http://${upstreamHost}/` };
     const allowed = await runtime.fetch('proxy-allowed', new Request('http://p.local/', { headers }));
