@@ -362,7 +362,7 @@ async function handleRequest(message: RequestMessage): Promise<void> {
 
 /** Spares are made once the worker has had no request for this long (ms), unless none is left. */
 const REFILL_IDLE_MS = 5;
-/** When the last request ended (performance.now() ms). */
+/** When the worker last finished a request of any app (performance.now() ms). */
 let lastRequestEndedAt = 0;
 
 /**
@@ -372,7 +372,6 @@ let lastRequestEndedAt = 0;
  * message waits (its end resumes the refill).
  */
 function refillSpares(app: App, instantiateGlue: Instantiate): void {
-  lastRequestEndedAt = performance.now();
   if (app.refilling || app.spares.length >= app.load.spares) return;
   app.refilling = true;
   const step = () => {
@@ -434,6 +433,7 @@ function handle(message: ToWorkerMessage, seq: number): void {
       break;
     case 'request':
       void handleRequest(message);
+      lastRequestEndedAt = performance.now();
       break;
   }
 }
