@@ -201,9 +201,14 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     const configFiles = nodeIds.map((id) => join(dataDir, `${id}.json`));
     // every node must know its peers' addresses before it starts, so the ports are chosen here
     const writeConfigs = async () => {
-      const ports = await Promise.all(
-        nodeWallets.map(async () => ({ port: await freePort(), nodePort: await freePort() })),
-      );
+      const taken = new Set<number>();
+      const pick = async () => {
+        const port = await freePort(taken);
+        taken.add(port);
+        return port;
+      };
+      const ports: { port: number; nodePort: number }[] = [];
+      for (const _ of nodeWallets) ports.push({ port: await pick(), nodePort: await pick() });
       const configs = nodeWallets.map((node, index) => ({
         rpcUrl: anvil!.url,
         marketplace: deployment.marketplace,

@@ -121,33 +121,39 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
 }
 
 /**
- * A free TCP port on 127.0.0.1, for addresses that must be known before a process starts (a node's peers).
+ * A free TCP port on 127.0.0.1, for addresses that must be known before a process starts (a node's peers), and
+ * not in `taken` (ports already chosen for the same start).
  *
- * The port is taken below the kernel's ephemeral range: a port the kernel hands out itself (to a `listen(0)`
+ * The port is taken outside the kernel's ephemeral range: a port the kernel hands out itself (to a `listen(0)`
  * elsewhere, or as the local end of an outgoing connection) could be taken again between this check and the
- * child's own `listen`, and on a busy test machine it was (EADDRINUSE). Random ports in [16384, ephemeral start)
- * are tried until one binds.
+ * child's own `listen`, and on a busy test machine it was (EADDRINUSE). Random ports below the range (from 16384)
+ * or above it, whichever side is wider, are tried until one binds.
  */
-export async function freePort(): Promise<number> {
-  const low = 16_384;
-  const high = await ephemeralRangeStart();
+export async function freePort(taken: ReadonlySet<number> = new Set()): Promise<number> {
+  const [low, high] = await portsOutsideEphemeralRange();
   for (let attempt = 0; attempt < 64; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    if (await canListen(port)) return port;
+    if (!taken.has(port) && (await canListen(port))) return port;
   }
   throw new Error(`no free port on 127.0.0.1 between ${low} and ${high - 1} after 64 tries`);
 }
 
-/** Linux's `ip_local_port_range` start; 49152 (IANA's dynamic range, macOS and Windows) elsewhere. */
-async function ephemeralRangeStart(): Promise<number> {
+/** [low, high): the wider side of the kernel's ephemeral range (Linux's `ip_local_port_range`; IANA's elsewhere). */
+async function portsOutsideEphemeralRange(): Promise<[number, number]> {
+  let first = 49_152;
+  let last = 65_535;
   try {
     const { readFile } = await import('node:fs/promises');
-    const start = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/)[0]);
-    if (Number.isInteger(start) && start > 16_384 + 1_024) return start;
+    const range = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    if (range.length === 2 && range.every(Number.isInteger)) [first, last] = range as [number, number];
   } catch {
-    // not Linux
+    // not Linux: macOS and Windows use IANA's dynamic range
   }
-  return 49_152;
+  const below: [number, number] = [16_384, Math.max(16_384, first)];
+  const above: [number, number] = [Math.min(last + 1, 65_536), 65_536];
+  const widest = below[1] - below[0] >= above[1] - above[0] ? below : above;
+  // a machine whose ephemeral range spans nearly everything: any registered port, checked by binding
+  return widest[1] - widest[0] >= 1_024 ? widest : [1_024, 65_536];
 }
 
 async function canListen(port: number): Promise<boolean> {

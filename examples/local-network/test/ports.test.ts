@@ -6,16 +6,22 @@ import { freePort, type ManagedProcess } from '../src/processes.js';
 
 describe('choosing ports before the nodes start', () => {
   it.skipIf(process.platform !== 'linux')(
-    'takes a free port below the kernel ephemeral range, so no listen(0) or outgoing connection can take it',
+    'takes free, distinct ports outside the kernel ephemeral range, so no listen(0) or outgoing connection can take them',
     async () => {
-      const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-      const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
-      for (const port of ports) {
-        expect(port).toBeGreaterThanOrEqual(16_384);
-        expect(port).toBeLessThan(range[0]!);
+      const [first, last] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      const taken = new Set<number>();
+      for (let i = 0; i < 20; i++) {
+        const port = await freePort(taken);
+        expect(taken.has(port)).toBe(false);
+        expect(port < first! || port > last!).toBe(true);
+        expect(port).toBeGreaterThanOrEqual(1_024);
+        taken.add(port);
       }
       const server = createServer();
-      await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => server.listen([...taken][0], '127.0.0.1', resolve));
       await new Promise((resolve) => server.close(resolve));
     },
   );

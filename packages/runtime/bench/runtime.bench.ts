@@ -162,7 +162,8 @@ async function main(): Promise<void> {
       allWith: withCache.map((ms) => Math.round(ms * 10) / 10),
     };
     // wasi:http (StarlingMonkey): a fresh instance per request, from the worker's spares when one is ready
-    // (paced single requests, bursts of up to `spareInstances`), and back to back (most wait for their instance)
+    // (paced single requests, a steady 100/s, bursts of up to `spareInstances`), and back to back (most wait for
+    // their instance)
     const httpApp = await buildHttpFixture('hello');
     const httpRuntime = await createRuntime({ workers: 1, cacheDir });
     await httpRuntime.register('http', { component: httpApp.bytes });
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     'cold start, transpile cache (ms)': cold.withTranspileCacheMs,
     'guest -> MuDB get (µs per call)': kvGet.p50Us,
     'wasi:http request, pre-instantiated, paced 25 ms (p50 ms)': http.pacedFromPreinstantiated?.p50Ms,
+    'wasi:http request, pre-instantiated, every 10 ms (p50 ms)': http.steadyFromPreinstantiated?.p50Ms,
     'wasi:http request, pre-instantiated, bursts of 4 (p50 ms)': http.burstsFromPreinstantiated?.p50Ms,
     'wasi:http request, back to back (p50 ms)': http.backToBack?.p50Ms,
   });

@@ -23,14 +23,20 @@ export interface PoolLatency extends Latency {
  * A proxy-world app gets a fresh instance per request, from the worker's spares when one is ready. Three ways of
  * sending, after 20 warm-up requests, every answer checked (a benchmark of failures would flatter the runtime):
  * - paced: 200 single requests `paceMs` apart (the worker has refilled its spares; everything has gone cold);
+ * - steady: 200 requests `steadyMs` apart (a rate at which each spare must be made between two requests);
  * - bursts: 50 bursts of `burst` requests back to back (no more than the runtime's `spareInstances`), 50 ms apart;
  * - back to back: 200 requests in a row (more than the spares: most wait for their instance to be made).
  */
 export async function measureWasiHttp(
   runtime: Runtime,
   jobId: string,
-  { paceMs = 25, burst = 4 }: { paceMs?: number; burst?: number } = {},
-): Promise<{ pacedFromPreinstantiated: PoolLatency; burstsFromPreinstantiated: PoolLatency; backToBack: PoolLatency }> {
+  { paceMs = 25, steadyMs = 10, burst = 4 }: { paceMs?: number; steadyMs?: number; burst?: number } = {},
+): Promise<{
+  pacedFromPreinstantiated: PoolLatency;
+  steadyFromPreinstantiated: PoolLatency;
+  burstsFromPreinstantiated: PoolLatency;
+  backToBack: PoolLatency;
+}> {
   const once = async () => {
     const started = performance.now();
     const response = await runtime.fetch(jobId, new Request('http://http.local/bench'));
@@ -61,6 +67,13 @@ export async function measureWasiHttp(
     paced.push(await once());
   }
   const pacedLatency = summarize(paced);
+  const steady: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const started = performance.now();
+    steady.push(await once());
+    await sleep(Math.max(0, steadyMs - (performance.now() - started)));
+  }
+  const steadyLatency = summarize(steady);
   const bursts: number[] = [];
   for (let i = 0; i < 50; i++) {
     await sleep(50);
@@ -71,6 +84,7 @@ export async function measureWasiHttp(
   for (let i = 0; i < 200; i++) backToBack.push(await once());
   return {
     pacedFromPreinstantiated: pacedLatency,
+    steadyFromPreinstantiated: steadyLatency,
     burstsFromPreinstantiated: burstLatency,
     backToBack: summarize(backToBack),
   };

@@ -1,6 +1,6 @@
 /**
  * The wasi:http part of runtime.bench.ts alone, for quick iteration (`node --import tsx bench/wasi-http.bench.ts`):
- * the same StarlingMonkey hello app, the same paced, burst and back-to-back loops; every run prints one JSON line.
+ * the same StarlingMonkey hello app, the same paced, steady, burst and back-to-back loops; every run prints one JSON line.
  * Knobs (environment): MU_BENCH_RUNS repeats the whole measurement, each with a new runtime (default 1);
  * MU_BENCH_PACE_MS changes the pause of the paced loop (default 25, as in runtime.bench.ts);
  * MU_BENCH_BUFFERED=1 sets a receipt signer, which makes the runtime buffer responses instead of streaming them.
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           run,
           pacedFromPreinstantiated: round(measured.pacedFromPreinstantiated),
+          steadyFromPreinstantiated: round(measured.steadyFromPreinstantiated),
           burstsFromPreinstantiated: round(measured.burstsFromPreinstantiated),
           backToBack: round(measured.backToBack),
         }),

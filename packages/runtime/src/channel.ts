@@ -30,8 +30,10 @@ export const CALL_SLOT = 6;
 export const WORKER_PARKED = 7;
 /** 1 while the main thread does not poll: a slot message then needs a port message to wake it. */
 export const MAIN_PARKED = 8;
+/** 1 while the worker makes a spare instance between requests (the main thread prefers another worker then). */
+export const WORKER_INSTANTIATING = 9;
 /** Int32 slots in the control block. */
-export const CONTROL_SLOTS = 9;
+export const CONTROL_SLOTS = 10;
 
 export const REPLY_ON_PORT = 1;
 export const REPLY_IN_SLOT = 2;

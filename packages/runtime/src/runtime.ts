@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { type MuDB, type Namespace, openMuDB } from '@mu/mudb';
 import { KeepAliveCache, type KeepAlivePolicy } from './cache/index.js';
-import { DEFAULT_SPIN_MICROS } from './channel.js';
+import { DEFAULT_SPIN_MICROS, WORKER_INSTANTIATING } from './channel.js';
 import {
   GUEST_ERROR_STATUS,
   type GuestErrorCode,
@@ -363,6 +363,8 @@ class MuRuntime implements Runtime {
   readonly #settings: Settings;
   readonly #jobs = new Map<string, Version>();
   readonly #cache: KeepAliveCache<CompiledApp>;
+  /** Versions whose size was reported as over the cache budget (once each). */
+  readonly #warnedTooLarge = new WeakSet<Version>();
   readonly #compiling = new Map<string, Promise<CompiledApp>>();
   readonly #pool: GuestPool;
   readonly #queue: Pending[] = [];
@@ -553,11 +555,21 @@ class MuRuntime implements Runtime {
     }
     const compiled: CompiledApp = { modules };
     if (!version.retired) {
-      // Compiled code is about the size of the Wasm; each worker that runs the app holds an instance, and for
-      // the proxy world its spares.
-      const instances = 1 + (version.world === 'wasi-http' ? this.#settings.spareInstances : 0);
-      const sizeBytes = wasmBytes * 2 + initialMemory * instances * this.#settings.workerCount;
+      // Compiled code is about the size of the Wasm; each worker that runs the app holds an instance. A proxy-world
+      // app's spares live on the workers that served it, usually one (requests stay on a worker that has the app
+      // loaded): counted once.
+      const spares = version.world === 'wasi-http' ? this.#settings.spareInstances : 0;
+      const sizeBytes = wasmBytes * 2 + initialMemory * (this.#settings.workerCount + spares);
       this.#cache.set(version.key, compiled, { sizeBytes, coldStartMs: performance.now() - started });
+      if (sizeBytes > this.#settings.budgetBytes && !this.#warnedTooLarge.has(version)) {
+        this.#warnedTooLarge.add(version);
+        this.#settings.onLog?.({
+          jobId: version.jobId,
+          requestId: '',
+          level: 'warn',
+          message: `not kept warm: the app needs ~${sizeBytes} bytes (code, instances, spares) and cacheBudgetBytes is ${this.#settings.budgetBytes}; every request compiles it`,
+        });
+      }
     }
     return compiled;
   }
@@ -668,7 +680,9 @@ class MuRuntime implements Runtime {
         if (index < 0) index = 0;
       }
       const pending = index === 0 ? this.#queue.shift()! : this.#queue.splice(index, 1)[0]!;
+      // an idle worker with the app loaded, better one not making a spare instance (that cannot be interrupted)
       let worker = idle;
+      let loaded: GuestWorker | undefined;
       for (const candidate of workers) {
         if (
           candidate.alive &&
@@ -676,10 +690,14 @@ class MuRuntime implements Runtime {
           candidate.busyWith === undefined &&
           candidate.loaded.has(pending.version.key)
         ) {
-          worker = candidate;
-          break;
+          loaded ??= candidate;
+          if (Atomics.load(candidate.control, WORKER_INSTANTIATING) === 0) {
+            loaded = candidate;
+            break;
+          }
         }
       }
+      if (loaded !== undefined) worker = loaded;
       this.#start(pending, worker);
     }
   }

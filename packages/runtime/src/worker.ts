@@ -14,6 +14,7 @@ import {
   SPIN_READY,
   spinFor,
   TO_WORKER,
+  WORKER_INSTANTIATING,
   WORKER_PARKED,
 } from './channel.js';
 import type {
@@ -87,6 +88,8 @@ interface App {
   spares: Instance[];
   /** Whether a refill step is queued. */
   refilling: boolean;
+  /** Moving average of the time a spare took to make, ms; undefined before the first. */
+  instantiateMs: number | undefined;
   logs: LogEntry[];
   wasi: WasiHost;
 }
@@ -106,6 +109,7 @@ function loadApp(message: LoadMessage): void {
     instance: undefined,
     spares: [],
     refilling: false,
+    instantiateMs: undefined,
     logs,
     wasi: createWasiHost(message.env, {
       write(level, text) {
@@ -229,6 +233,9 @@ function describe(error: unknown): string {
 }
 
 async function handleRequest(message: RequestMessage): Promise<void> {
+  const arrivedAt = performance.now();
+  lastGapMs = arrivedAt - lastArrivalAt;
+  lastArrivalAt = arrivedAt;
   const app = apps.get(message.key);
   const zero = { busyMs: 0, kvWaitMs: 0, memoryBytes: 0, instantiated: false };
   if (app === undefined) {
@@ -246,6 +253,17 @@ async function handleRequest(message: RequestMessage): Promise<void> {
   app.logs = [];
   app.wasi.startRequest();
   kv.takeWaitMs();
+  kv.inRequest = true;
+  try {
+    serve(message, app, instantiateGlue);
+  } finally {
+    kv.inRequest = false;
+    lastRequestEndedAt = performance.now();
+  }
+}
+
+/** Runs the guest for one request and sends its answer. */
+function serve(message: RequestMessage, app: App, instantiateGlue: Instantiate): void {
   const started = performance.now();
   let instantiated = false;
   let response: GuestResponse & { streamed?: boolean };
@@ -360,45 +378,68 @@ async function handleRequest(message: RequestMessage): Promise<void> {
   }
 }
 
-/** Spares are made once the worker has had no request for this long (ms), unless none is left. */
+/** Without a steady rate, spares are made once the worker has had no request for this long (ms). */
 const REFILL_IDLE_MS = 5;
 /** When the worker last finished a request of any app (performance.now() ms). */
 let lastRequestEndedAt = 0;
+/** When the last request arrived, and the gap between it and the one before (ms). */
+let lastArrivalAt = Number.NEGATIVE_INFINITY;
+let lastGapMs = Number.POSITIVE_INFINITY;
 
 /**
- * Makes the proxy world's spare instances off the requests' critical path: while spares remain, only after
- * `REFILL_IDLE_MS` without a request (a burst is served from the spares, not made to wait for an instantiation
- * started between two of its requests); when none is left, at once. One per event-loop turn, none while a
- * message waits (its end resumes the refill).
+ * Makes the proxy world's spare instances off the requests' critical path. An instantiation cannot be
+ * interrupted (4-5 ms for StarlingMonkey), so when to make one is a guess about the next request:
+ * - none left: at once (the next request would have to make one anyway);
+ * - requests arriving at a steady rate with room for an instantiation between them (the last gap is at most 4
+ *   instantiations, and what remains of it is 1.5 instantiations or more): at once;
+ * - otherwise (within a burst, or after a pause that may start one): after `REFILL_IDLE_MS` without a request,
+ *   so a burst is served from the spares instead of waiting behind an instantiation begun between two of its
+ *   requests.
+ * One per event-loop turn; while a message waits, the step waits for it to be taken. The main thread sees
+ * `WORKER_INSTANTIATING` and sends requests to another worker with the app loaded, if one is idle.
  */
 function refillSpares(app: App, instantiateGlue: Instantiate): void {
   if (app.refilling || app.spares.length >= app.load.spares) return;
   app.refilling = true;
-  const step = () => {
+  const step = (now: boolean) => {
     if (apps.get(app.load.key) !== app) {
       app.refilling = false;
       return;
     }
     const idleMs = performance.now() - lastRequestEndedAt;
-    if (app.spares.length > 0 && idleMs < REFILL_IDLE_MS) {
-      setTimeout(step, REFILL_IDLE_MS - idleMs);
+    if (!now && app.spares.length > 0 && idleMs < REFILL_IDLE_MS) {
+      setTimeout(step, REFILL_IDLE_MS - idleMs, false);
       return;
     }
     if (hasMessage()) {
-      app.refilling = false;
+      setTimeout(step, 1, false); // taken in this turn's poll phase; `now` no longer holds after it
       return;
     }
+    Atomics.store(control, WORKER_INSTANTIATING, 1);
     try {
+      const started = performance.now();
       app.spares.push(instantiate(app, instantiateGlue));
+      const ms = performance.now() - started;
+      app.instantiateMs = app.instantiateMs === undefined ? ms : app.instantiateMs * 0.8 + ms * 0.2;
     } catch {
       app.refilling = false; // the next request instantiates again and reports the failure
       return;
+    } finally {
+      Atomics.store(control, WORKER_INSTANTIATING, 0);
     }
-    if (app.spares.length < app.load.spares) setImmediate(step);
+    if (app.spares.length < app.load.spares) setImmediate(step, steadyRateAllows(app));
     else app.refilling = false;
   };
-  if (app.spares.length === 0) setImmediate(step);
-  else setTimeout(step, REFILL_IDLE_MS);
+  if (app.spares.length === 0 || steadyRateAllows(app)) setImmediate(step, true);
+  else setTimeout(step, REFILL_IDLE_MS, false);
+}
+
+/** Whether requests come at a steady rate that leaves room for one instantiation before the next. */
+function steadyRateAllows(app: App): boolean {
+  const instantiateMs = app.instantiateMs;
+  if (instantiateMs === undefined) return false;
+  const remainingMs = lastGapMs - (performance.now() - lastArrivalAt);
+  return lastGapMs <= 4 * instantiateMs && remainingMs >= 1.5 * instantiateMs;
 }
 
 class ResponseTooLarge extends Error {
@@ -433,7 +474,6 @@ function handle(message: ToWorkerMessage, seq: number): void {
       break;
     case 'request':
       void handleRequest(message);
-      lastRequestEndedAt = performance.now();
       break;
   }
 }

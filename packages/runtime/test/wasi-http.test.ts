@@ -112,6 +112,30 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
     }
   });
 
+  test('says once when an app with its spares does not fit the cache budget, and still serves it', async () => {
+    const logs: string[] = [];
+    const small = await createRuntime({
+      workers: 1,
+      cacheDir,
+      cacheBudgetBytes: 40 * 2 ** 20, // the StarlingMonkey app: ~26 MB of code, 9.5 MB per instance
+      onLog: (entry) => {
+        if (entry.level === 'warn') logs.push(entry.message);
+      },
+    });
+    try {
+      await small.register('http-hello', { component: (await buildHttpFixture('hello')).bytes });
+      for (let i = 0; i < 2; i++) {
+        const response = await small.fetch('http-hello', new Request(`http://h.local/${i}`));
+        expect(await response.text()).toBe(`hello GET /${i} 0`);
+      }
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatch(/^not kept warm: the app needs ~\d+ bytes .* cacheBudgetBytes is 41943040/);
+      expect(small.stats().cache).toMatchObject({ hits: 0, size: 0 });
+    } finally {
+      await small.close();
+    }
+  });
+
   test('outbound HTTP reaches only the hosts the job allows', async () => {
     const headers = { 'x-target': `http://${upstreamHost}/` };
     const allowed = await runtime.fetch('proxy-allowed', new Request('http://p.local/', { headers }));

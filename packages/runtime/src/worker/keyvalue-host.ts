@@ -24,6 +24,11 @@ export class HostCallClient {
   readonly #spinMicros: number;
   /** Milliseconds spent blocked since the last {@link takeWaitMs}. */
   #waitMs = 0;
+  /**
+   * Whether a request is running: the main thread charges a host call to the request its worker runs, so a call
+   * made outside one (a start function run while a spare instance is made) is refused here.
+   */
+  inRequest = false;
   readonly #replied = (): boolean => Atomics.load(this.#control, HOST_REPLY) !== 0;
 
   constructor(port: MessagePort, control: Int32Array, slots: { toWorker: Slot; fromWorker: Slot }, spinMicros: number) {
@@ -35,6 +40,9 @@ export class HostCallClient {
   }
 
   call(op: HostOperation, bucket: string, args: unknown[]): unknown {
+    if (!this.inRequest) {
+      throw { tag: 'other', val: 'host calls are allowed only while a request runs' } satisfies KeyValueError;
+    }
     const started = performance.now();
     const control = this.#control;
     const call: HostCall = { op, bucket, args };
