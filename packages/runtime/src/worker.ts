@@ -391,7 +391,7 @@ let lastGapMs = Number.POSITIVE_INFINITY;
  * interrupted (4-5 ms for StarlingMonkey), so when to make one is a guess about the next request:
  * - none left: at once (the next request would have to make one anyway);
  * - requests arriving at a steady rate with room for an instantiation between them (the last gap is at most 4
- *   instantiations, and what remains of it is 1.5 instantiations or more): at once;
+ *   instantiations, and what remains of it is 1.1 instantiations or more): at once;
  * - otherwise (within a burst, or after a pause that may start one): after `REFILL_IDLE_MS` without a request,
  *   so a burst is served from the spares instead of waiting behind an instantiation begun between two of its
  *   requests.
@@ -439,7 +439,7 @@ function steadyRateAllows(app: App): boolean {
   const instantiateMs = app.instantiateMs;
   if (instantiateMs === undefined) return false;
   const remainingMs = lastGapMs - (performance.now() - lastArrivalAt);
-  return lastGapMs <= 4 * instantiateMs && remainingMs >= 1.5 * instantiateMs;
+  return lastGapMs <= 4 * instantiateMs && remainingMs >= 1.1 * instantiateMs;
 }
 
 class ResponseTooLarge extends Error {
