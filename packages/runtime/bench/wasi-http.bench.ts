@@ -3,6 +3,7 @@
  * the same StarlingMonkey hello app, the same paced, steady, burst and back-to-back loops; every run prints one JSON line.
  * Knobs (environment): MU_BENCH_RUNS repeats the whole measurement, each with a new runtime (default 1);
  * MU_BENCH_PACE_MS changes the pause of the paced loop (default 25, as in runtime.bench.ts);
+ * MU_BENCH_WORKERS the runtime's workers (default 1, as in runtime.bench.ts);
  * MU_BENCH_BUFFERED=1 sets a receipt signer, which makes the runtime buffer responses instead of streaming them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   try {
     for (let run = 0; run < runs; run++) {
       const httpRuntime = await createRuntime({
-        workers: 1,
+        workers: Number(process.env.MU_BENCH_WORKERS ?? 1),
         cacheDir: join(scratch, 'cache'),
         ...(process.env.MU_BENCH_BUFFERED ? { signReceipt: () => 'unsigned' } : {}),
       });
