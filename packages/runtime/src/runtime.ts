@@ -555,11 +555,11 @@ class MuRuntime implements Runtime {
     }
     const compiled: CompiledApp = { modules };
     if (!version.retired) {
-      // Compiled code is about the size of the Wasm; each worker that runs the app holds an instance. A proxy-world
-      // app's spares live on the workers that served it, usually one (requests stay on a worker that has the app
-      // loaded): counted once.
-      const spares = version.world === 'wasi-http' ? this.#settings.spareInstances : 0;
-      const sizeBytes = wasmBytes * 2 + initialMemory * (this.#settings.workerCount + spares);
+      // Compiled code is about the size of the Wasm; each worker that runs the app holds an instance, and for the
+      // proxy world its spares (the initial memory is an upper bound: a fresh StarlingMonkey instance is 9.5 MB of
+      // it and ~5 MB resident).
+      const instances = 1 + (version.world === 'wasi-http' ? this.#settings.spareInstances : 0);
+      const sizeBytes = wasmBytes * 2 + initialMemory * instances * this.#settings.workerCount;
       this.#cache.set(version.key, compiled, { sizeBytes, coldStartMs: performance.now() - started });
       if (sizeBytes > this.#settings.budgetBytes && !this.#warnedTooLarge.has(version)) {
         this.#warnedTooLarge.add(version);

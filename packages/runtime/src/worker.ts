@@ -86,8 +86,10 @@ interface App {
   instance: Instance | undefined;
   /** Proxy world: fresh instances made ahead of requests (a fetch-event instance serves one request). */
   spares: Instance[];
-  /** Whether a refill step is queued. */
-  refilling: boolean;
+  /** The queued refill step, if any. */
+  refill: { kind: 'immediate'; timer: NodeJS.Immediate } | { kind: 'timer'; timer: NodeJS.Timeout } | undefined;
+  /** Set when a spare could not be made: the app's requests then instantiate for themselves. */
+  sparesFailed: boolean;
   /** Moving average of the time a spare took to make, ms; undefined before the first. */
   instantiateMs: number | undefined;
   logs: LogEntry[];
@@ -108,7 +110,8 @@ function loadApp(message: LoadMessage): void {
     glue: undefined,
     instance: undefined,
     spares: [],
-    refilling: false,
+    refill: undefined,
+    sparesFailed: false,
     instantiateMs: undefined,
     logs,
     wasi: createWasiHost(message.env, {
@@ -343,6 +346,11 @@ function serve(message: RequestMessage, app: App, instantiateGlue: Instantiate):
     memoryBytes: memoryBytes(app.instance),
     instantiated,
   };
+  if (http) {
+    // a proxy-world instance serves one request, whatever its answer
+    app.instance = undefined;
+    refillSpares(app, instantiateGlue);
+  }
   const body = response.body;
   if (body.length > app.load.maxResponseBytes) {
     failure(
@@ -372,10 +380,6 @@ function serve(message: RequestMessage, app: App, instantiateGlue: Instantiate):
   };
   if (reply.streamed) send(reply, [owned.buffer as ArrayBuffer]);
   else sendResponse(reply);
-  if (http) {
-    app.instance = undefined;
-    refillSpares(app, instantiateGlue);
-  }
 }
 
 /** Without a steady rate, spares are made once the worker has had no request for this long (ms). */
@@ -396,42 +400,56 @@ let lastGapMs = Number.POSITIVE_INFINITY;
  *   so a burst is served from the spares instead of waiting behind an instantiation begun between two of its
  *   requests.
  * One per event-loop turn; while a message waits, the step waits for it to be taken. The main thread sees
- * `WORKER_INSTANTIATING` and sends requests to another worker with the app loaded, if one is idle.
+ * `WORKER_INSTANTIATING` and sends requests to another worker with the app loaded, if one is idle. An app whose
+ * spare could not be made (say, a start function that calls the host, which only a request may do) gets no
+ * more: each of its requests instantiates, and reports any failure.
  */
 function refillSpares(app: App, instantiateGlue: Instantiate): void {
-  if (app.refilling || app.spares.length >= app.load.spares) return;
-  app.refilling = true;
-  const step = (now: boolean) => {
-    if (apps.get(app.load.key) !== app) {
-      app.refilling = false;
-      return;
-    }
-    const idleMs = performance.now() - lastRequestEndedAt;
-    if (!now && app.spares.length > 0 && idleMs < REFILL_IDLE_MS) {
-      setTimeout(step, REFILL_IDLE_MS - idleMs, false);
-      return;
-    }
-    if (hasMessage()) {
-      setTimeout(step, 1, false); // taken in this turn's poll phase; `now` no longer holds after it
-      return;
-    }
-    Atomics.store(control, WORKER_INSTANTIATING, 1);
-    try {
-      const started = performance.now();
-      app.spares.push(instantiate(app, instantiateGlue));
-      const ms = performance.now() - started;
-      app.instantiateMs = app.instantiateMs === undefined ? ms : app.instantiateMs * 0.8 + ms * 0.2;
-    } catch {
-      app.refilling = false; // the next request instantiates again and reports the failure
-      return;
-    } finally {
-      Atomics.store(control, WORKER_INSTANTIATING, 0);
-    }
-    if (app.spares.length < app.load.spares) setImmediate(step, steadyRateAllows(app));
-    else app.refilling = false;
-  };
-  if (app.spares.length === 0 || steadyRateAllows(app)) setImmediate(step, true);
-  else setTimeout(step, REFILL_IDLE_MS, false);
+  if (app.sparesFailed || app.spares.length >= app.load.spares) return;
+  const now = app.spares.length === 0 || steadyRateAllows(app);
+  if (app.refill !== undefined) {
+    // a step is queued: it stands, unless it is a wait that has just become a reason to go now
+    if (!now || app.refill.kind === 'immediate') return;
+    clearTimeout(app.refill.timer);
+  }
+  scheduleRefill(app, instantiateGlue, now ? 0 : REFILL_IDLE_MS, now);
+}
+
+function scheduleRefill(app: App, instantiateGlue: Instantiate, delayMs: number, now: boolean): void {
+  app.refill =
+    delayMs === 0
+      ? { kind: 'immediate', timer: setImmediate(refillStep, app, instantiateGlue, now) }
+      : { kind: 'timer', timer: setTimeout(refillStep, delayMs, app, instantiateGlue, false) };
+}
+
+function refillStep(app: App, instantiateGlue: Instantiate, now: boolean): void {
+  app.refill = undefined;
+  if (apps.get(app.load.key) !== app) return;
+  const idleMs = performance.now() - lastRequestEndedAt;
+  if (!now && app.spares.length > 0 && idleMs < REFILL_IDLE_MS) {
+    scheduleRefill(app, instantiateGlue, REFILL_IDLE_MS - idleMs, false);
+    return;
+  }
+  // set before the check, which narrows (cannot close) the window in which the main thread picks this worker as
+  // it starts an instantiation
+  Atomics.store(control, WORKER_INSTANTIATING, 1);
+  if (hasMessage()) {
+    Atomics.store(control, WORKER_INSTANTIATING, 0);
+    scheduleRefill(app, instantiateGlue, 1, false); // taken in this turn's poll phase; `now` no longer holds after
+    return;
+  }
+  try {
+    const started = performance.now();
+    app.spares.push(instantiate(app, instantiateGlue));
+    const ms = performance.now() - started;
+    app.instantiateMs = app.instantiateMs === undefined ? ms : app.instantiateMs * 0.8 + ms * 0.2;
+  } catch {
+    app.sparesFailed = true;
+    return;
+  } finally {
+    Atomics.store(control, WORKER_INSTANTIATING, 0);
+  }
+  if (app.spares.length < app.load.spares) scheduleRefill(app, instantiateGlue, 0, steadyRateAllows(app));
 }
 
 /** Whether requests come at a steady rate that leaves room for one instantiation before the next. */
