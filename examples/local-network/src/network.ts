@@ -326,7 +326,8 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
       });
       jobs.push({ app: app.name, jobId, endpoint: `${gatewayUrl}/${jobId}`, spec });
     }
-    // the gateway and every node know each job before the network is called ready
+    // the gateway and every node know each job, and the gateway has a node for each (none ejected after a health
+    // check that a node busy registering the jobs answered late), before the network is called ready
     await waitFor(async () => {
       options.signal?.throwIfAborted();
       for (const node of nodes) {
@@ -338,7 +339,8 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
       }
       for (const job of jobs) {
         const response = await fetch(`${job.endpoint}/`, { method: 'OPTIONS' });
-        if ((await response.text()).includes('GATEWAY_UNKNOWN_JOB')) return false;
+        const text = await response.text();
+        if (text.includes('GATEWAY_UNKNOWN_JOB') || text.includes('GATEWAY_NO_NODE')) return false;
       }
       return true;
     }, 60_000);
