@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   CALL_SLOT,
@@ -28,6 +26,7 @@ import type {
   WorkerData,
 } from './protocol.js';
 import { createSlots, Slot } from './wire.js';
+import { workerEntry } from './worker-entry.js';
 
 /** How long one polling turn of the main thread busy-waits before it lets the event loop run, µs. */
 const INLINE_SPIN_MICROS = 5;
@@ -78,20 +77,6 @@ export interface GuestPoolEvents {
   ready(worker: GuestWorker): void;
 }
 
-function workerEntry(): { url: URL | string; eval: boolean } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running from source (tests): load the TypeScript worker through tsx, a dev dependency
-    const tsx = createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/index\.cjs$/, 'index.mjs');
-    const url = new URL('./worker.ts', here).href;
-    const code = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-    return { url: code, eval: true };
-  }
-  return { url: new URL('./worker.js', here), eval: false };
-}
-
 /**
  * A fixed-size pool of guest worker threads; a terminated worker is replaced at once.
  *
@@ -115,7 +100,7 @@ export class GuestPool {
   }
 
   #spawn(index: number): GuestWorker {
-    const entry = workerEntry();
+    const entry = workerEntry('worker');
     const requests = new MessageChannel();
     const host = new MessageChannel();
     const control = createControl();

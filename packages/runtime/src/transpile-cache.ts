@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { Worker } from 'node:worker_threads';
 import { TranspileError } from './errors.js';
-import { patchGlue } from './glue-patch.js';
+import type { TranspileResult } from './transpile-protocol.js';
+import { workerEntry } from './worker-entry.js';
 
 /** A component transpiled by this node: the JS glue it generated and the core modules. */
 export interface TranspiledComponent {
@@ -49,18 +50,7 @@ function transpilerVersion(): string {
 
 let cachedVersion: string | undefined;
 
-/** The jco options of every transpilation (exported for tests that compare the glue with and without our patches). */
-export const TRANSPILE_OPTIONS = {
-  name: 'app',
-  instantiation: 'sync',
-  base64Cutoff: 0,
-  noComponentErrorWrapping: false,
-  nodejsCompat: false,
-  tlaCompat: false,
-  minify: false,
-  optimize: false,
-  emitTypescriptDeclarations: true,
-} as const;
+export { TRANSPILE_OPTIONS } from './transpile-protocol.js';
 
 /** The cache folder for this transpiler version (output of another jco version is never reused). */
 export function transpileCacheRoot(cacheDir: string): string {
@@ -93,9 +83,9 @@ export async function transpileCached(
   if (existing !== undefined) return toTranspiled(directory, existing, true);
 
   const bytes = await load();
-  let result: Awaited<ReturnType<typeof transpileBytes>>;
+  let result: TranspileOutput;
   try {
-    result = await transpileBytes(bytes, TRANSPILE_OPTIONS);
+    result = await transpileOffThread(bytes);
   } catch (error) {
     throw new TranspileError({ cause: error });
   }
@@ -104,7 +94,7 @@ export async function transpileCached(
   const staging = join(root, `.staging-${randomUUID()}`);
   await mkdir(staging, { recursive: true });
   try {
-    for (const [name, content] of Object.entries(result.files)) {
+    for (const [name, content] of result.files) {
       if (name.endsWith('.d.ts')) {
         const header = /@module Interface (\S+) \*\*\//.exec(Buffer.from(content).toString('utf8'));
         if (header && name.startsWith('interfaces/')) versionedImports.push(header[1]!);
@@ -112,8 +102,8 @@ export async function transpileCached(
       }
       if (name.endsWith('.wasm')) coreModules.push(name);
       if (name === 'app.js') {
-        // .mjs: the cache folder may sit outside any `"type": "module"` package
-        await writeFile(join(staging, 'app.mjs'), patchGlue(Buffer.from(content).toString('utf8')).source);
+        // .mjs: the cache folder may sit outside any `"type": "module"` package (patched in the transpile thread)
+        await writeFile(join(staging, 'app.mjs'), content);
         continue;
       }
       await writeFile(join(staging, name), content);
@@ -123,7 +113,7 @@ export async function transpileCached(
       coreModules: coreModules.sort(),
       imports: [...result.imports].sort(),
       versionedImports: versionedImports.sort(),
-      exports: result.exports.map(([name]) => name),
+      exports: result.exports,
     };
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
     try {
@@ -160,4 +150,67 @@ export async function readCoreModules(transpiled: TranspiledComponent): Promise<
     modules.set(name, new Uint8Array(await readFile(join(transpiled.directory, name))));
   }
   return modules;
+}
+
+type TranspileOutput = Extract<TranspileResult, { ok: true }>;
+
+/** The transpile thread, started on demand and stopped after this long without work (ms). */
+const TRANSPILER_IDLE_MS = 60_000;
+
+interface Transpiler {
+  worker: Worker;
+  pending: Map<number, { resolve(output: TranspileOutput): void; reject(error: Error): void }>;
+  idle: NodeJS.Timeout | undefined;
+}
+
+let transpiler: Transpiler | undefined;
+let nextJob = 1;
+
+/**
+ * Transpiles (and patches the glue) in the process's transpile thread: jco's transpiler is synchronous CPU work
+ * that would otherwise stop the main thread (requests, MuDB, health checks) for the whole transpilation.
+ */
+function transpileOffThread(bytes: Uint8Array): Promise<TranspileOutput> {
+  const thread = transpiler ?? startTranspiler();
+  clearTimeout(thread.idle);
+  thread.idle = undefined;
+  const id = nextJob++;
+  return new Promise((resolve, reject) => {
+    thread.pending.set(id, { resolve, reject });
+    thread.worker.ref(); // a transpilation in progress keeps the process alive; an idle thread does not
+    thread.worker.postMessage({ id, bytes });
+  });
+}
+
+function startTranspiler(): Transpiler {
+  const entry = workerEntry('transpile-worker');
+  const thread: Transpiler = {
+    worker: new Worker(entry.url, { eval: entry.eval }),
+    pending: new Map(),
+    idle: undefined,
+  };
+  const fail = (error: Error) => {
+    if (transpiler === thread) transpiler = undefined;
+    clearTimeout(thread.idle);
+    for (const job of thread.pending.values()) job.reject(error);
+    thread.pending.clear();
+  };
+  thread.worker.on('message', (result: TranspileResult) => {
+    const job = thread.pending.get(result.id);
+    if (job === undefined) return;
+    thread.pending.delete(result.id);
+    if (result.ok) job.resolve(result);
+    else job.reject(new Error(result.message));
+    if (thread.pending.size > 0) return;
+    thread.worker.unref();
+    thread.idle = setTimeout(() => {
+      if (transpiler !== thread || thread.pending.size > 0) return;
+      transpiler = undefined;
+      void thread.worker.terminate();
+    }, TRANSPILER_IDLE_MS).unref();
+  });
+  thread.worker.on('error', fail);
+  thread.worker.on('exit', (code) => fail(new Error(`the transpile thread exited with code ${code}`)));
+  transpiler = thread;
+  return thread;
 }
