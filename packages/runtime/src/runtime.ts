@@ -131,8 +131,8 @@ export interface RuntimeOptions {
   /**
    * Proxy-world (wasi:http) apps get a fresh instance per request. Each worker that runs such an app keeps this
    * many made ahead (in its idle time) so that a burst of this many requests waits for no instantiation (4-5 ms
-   * for a StarlingMonkey app). Each spare holds the app's initial linear memory (9.5 MB for StarlingMonkey),
-   * counted in the keep-alive cache's budget. 0: instantiate when the request comes. Default 4.
+   * for a StarlingMonkey app). Each spare holds the app's initial linear memory (9.5 MB for StarlingMonkey), which
+   * the keep-alive cache's budget counts for every worker. 0: instantiate when the request comes. Default 4.
    */
   spareInstances?: number;
   /** Adds a `mu-receipt` header to every response (inject the signer from contract-client). */

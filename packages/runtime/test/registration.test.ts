@@ -11,6 +11,7 @@ import {
   NotAComponentError,
   type Runtime,
   sha256Hex,
+  TranspileError,
   UnsupportedImportError,
   WrongWorldError,
 } from '../src/index.js';
@@ -56,6 +57,25 @@ describe('register validates eagerly', () => {
     expect(error.code).toBe('RUNTIME_HASH_MISMATCH');
     expect(error.details).toContain(hello.sha256);
     expect(runtime.has('bad-hash')).toBe(false);
+  });
+
+  test('answers a component jco rejects with RUNTIME_TRANSPILE_FAILED, and transpiles the next one', async () => {
+    // a component header followed by a section that claims more bytes than there are
+    const broken = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x01, 0x7f, 0x00]);
+    const error = await runtime.register('broken', { component: broken }).catch((e) => e);
+    expect(error).toBeInstanceOf(TranspileError);
+    expect(error.code).toBe('RUNTIME_TRANSPILE_FAILED');
+    expect(runtime.has('broken')).toBe(false);
+    // the transpile thread still serves: a fresh cache makes the next registration transpile again
+    const freshDir = await mkdtemp(join(tmpdir(), 'mu-runtime-retranspile-'));
+    const fresh = await createRuntime({ workers: 1, cacheDir: freshDir });
+    try {
+      await fresh.register('after-broken', { component: hello.bytes });
+      expect((await fresh.fetch('after-broken', new Request('http://a.local/x'))).status).toBe(200);
+    } finally {
+      await fresh.close();
+      await rm(freshDir, { recursive: true, force: true });
+    }
   });
 
   test('refuses a component of another world', async () => {
