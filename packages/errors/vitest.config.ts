@@ -1,0 +1,3 @@
+import { muProject } from '../../vitest.shared.ts';
+
+export default muProject('errors');

@@ -1,0 +1,7 @@
+export {
+  type ImportSnippetOptions,
+  importSnippet,
+  type ReadmeSnippetOptions,
+  readmeSnippet,
+} from './readme-snippet.js';
+export { type WaitUntilOptions, waitUntil } from './wait-until.js';
