@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every error the gateway produces on purpose is a {@link GatewayError} with a stable `code` and the HTTP
  * `status` it is answered with. Codes are public API (listed in the README); messages may change.
@@ -14,14 +16,12 @@ export type GatewayErrorCode =
   | 'GATEWAY_BAD_FRAMING';
 
 /** Options every gateway error accepts. */
-export interface GatewayErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+export type GatewayErrorOptions = MuErrorOptions;
 
 /**
  * The base of every gateway error. The gateway answers it as JSON:
- * `{ "error": { "code": "GATEWAY_…", "message": "…" } }` with {@link GatewayError.status}.
+ * `{ "error": { "code": "GATEWAY_…", "message": "…" } }` with {@link GatewayError.status}, and its code in the
+ * `mu-error` header.
  *
  * @example
  * ```ts
@@ -30,23 +30,14 @@ export interface GatewayErrorOptions {
  * error.status; // 503
  * ```
  */
-export class GatewayError extends Error {
+export class GatewayError extends MuError<GatewayErrorCode> {
   override name = 'GatewayError';
-  /** Stable, machine-readable code (`GATEWAY_*`). */
-  readonly code: GatewayErrorCode;
   /** The HTTP status the gateway answers with. */
   readonly status: number;
-  /** The message without details. */
-  readonly shortMessage: string;
-  /** Extra facts (limits, node ids) that help fix the problem. */
-  readonly details: string | undefined;
 
   constructor(code: GatewayErrorCode, status: number, shortMessage: string, options: GatewayErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
+    super(code, shortMessage, options);
     this.status = status;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
   }
 
   /** Extra response headers (such as `Retry-After`). */
@@ -56,8 +47,8 @@ export class GatewayError extends Error {
 }
 
 /** No job has this id (or the URL names no job). Answered 404. */
-export class UnknownJobError extends GatewayError {
-  override name = 'UnknownJobError';
+export class NoSuchJobError extends GatewayError {
+  override name = 'NoSuchJobError';
   constructor(readonly jobId: string | undefined) {
     super(
       'GATEWAY_UNKNOWN_JOB',
@@ -182,9 +173,4 @@ export class BadFramingError extends GatewayError {
       { details },
     );
   }
-}
-
-/** The JSON body the gateway answers an error with. */
-export function errorBody(error: GatewayError): string {
-  return JSON.stringify({ error: { code: error.code, message: error.shortMessage } });
 }

@@ -1,3 +1,5 @@
+export { createGatewayServer } from './adapters/node-http.js';
+export type { ClientInfo } from './adapters/web.js';
 export {
   type BoundedLoadOptions,
   type ConsistentHashOptions,
@@ -13,25 +15,18 @@ export {
   JobCancelledError,
   JobExhaustedError,
   NoNodeError,
+  NoSuchJobError,
   ResolveFailedError,
-  UnknownJobError,
   UpstreamFailedError,
   type UpstreamFailure,
   UpstreamTimeoutError,
 } from './errors.js';
-export {
-  type ClientInfo,
-  createGateway,
-  type Gateway,
-  type GatewayOptions,
-  type JobInfo,
-  type JobUsage,
-  type ResolveJob,
-} from './gateway.js';
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export { JOB_ID_HEADER } from './headers.js';
 export type { HealthOptions, NodeStatus } from './health.js';
 export { createLeastLoadedStrategy, type LeastLoadedOptions } from './least-loaded.js';
 export type { HttpNodeSpec, LocalNodeSpec, NodeSpec } from './node.js';
 export { createRoundRobinStrategy } from './round-robin.js';
-export { createGatewayServer } from './server.js';
+export type { ResolvedJob, ResolveJob } from './router.js';
 export type { BalancingStrategy, NodeLoad, StrategySupports } from './strategy.js';
+export type { JobTraffic } from './traffic.js';

@@ -46,13 +46,19 @@ export interface Inbound {
 /** Why sending failed, which decides retry and health. */
 export type FailureKind = 'timeout' | 'connect' | 'sent' | 'aborted';
 
-/** A failed send. `connect` means the request never reached the node, so any method may be retried. */
-export class SendFailure extends Error {
+/**
+ * A failed send. `connect` means the request never reached the node, so any method may be retried. Not an Error:
+ * it never leaves the gateway (the router answers it as a gateway error), so it needs no stack trace.
+ */
+export class SendFailure {
+  /** What undici or the local handler threw. */
+  readonly cause: unknown;
+
   constructor(
     readonly kind: FailureKind,
     options: { cause: unknown },
   ) {
-    super(`send failed (${kind})`, options);
+    this.cause = options.cause;
   }
 }
 

@@ -6,8 +6,8 @@ import {
   JobCancelledError,
   JobExhaustedError,
   NoNodeError,
+  NoSuchJobError,
   ResolveFailedError,
-  UnknownJobError,
   UpstreamFailedError,
   UpstreamTimeoutError,
 } from '../src/index.js';
@@ -16,8 +16,8 @@ describe('error classes', () => {
   it('pin code, status, extra headers and message of every error', () => {
     const cause = new Error('ECONNRESET');
     const errors = [
-      new UnknownJobError('7'),
-      new UnknownJobError(undefined),
+      new NoSuchJobError('7'),
+      new NoSuchJobError(undefined),
       new JobExhaustedError('7'),
       new JobCancelledError('7'),
       new NoNodeError('7', 3),

@@ -1,3 +1,4 @@
+import { waitUntil } from '@mu/test-kit';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, createGatewayServer, type Gateway, type GatewayOptions } from '../src/index.js';
@@ -30,14 +31,6 @@ async function get(url: string, init: Parameters<typeof request>[1] = {}) {
   const response = await request(url, init);
   const text = await response.body.text();
   return { status: response.statusCode, text, node: response.statusCode === 200 ? JSON.parse(text).node : undefined };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Job ids whose home (no load) is `node`, found by asking the gateway's own strategy through real requests. */
@@ -85,11 +78,11 @@ describe('failover over real HTTP', () => {
       }
     };
     const workers = Array.from({ length: 24 }, (_, id) => worker(id));
-    await until(() => sent >= 300, '300 requests were answered', 15_000);
+    await waitUntil(() => sent >= 300, '300 requests were answered', { timeoutMs: 15_000 });
     const servedBeforeKill = servedBy.get('n1') ?? 0;
     await children[1]!.kill();
     const sentAtKill = sent;
-    await until(() => sent >= sentAtKill + 600, '600 more requests were answered', 20_000);
+    await waitUntil(() => sent >= sentAtKill + 600, '600 more requests were answered', { timeoutMs: 20_000 });
     stop = true;
     await Promise.all(workers);
 
@@ -136,11 +129,11 @@ describe('failover over real HTTP', () => {
     const available = () => gateway.nodes().find((node) => node.id === 'a')!.available;
 
     await request(`${a.url}/health/down`).then((response) => response.body.dump());
-    await until(() => !available(), 'node a is ejected');
+    await waitUntil(() => !available(), 'node a is ejected');
     for (const job of homedOnA) expect((await get(`${url}/${job}/x`)).node).toBe('b');
 
     await request(`${a.url}/health/up`).then((response) => response.body.dump());
-    await until(available, 'node a is back');
+    await waitUntil(available, 'node a is back');
     for (const job of homedOnA) expect((await get(`${url}/${job}/x`)).node).toBe('a');
   });
 
@@ -162,12 +155,12 @@ describe('failover over real HTTP', () => {
     expect(statusOfA().available).toBe(false);
 
     // Still slow when it returns: one more failure ejects it again, for twice as long.
-    await until(() => statusOfA().available, 'node a returns on probation');
+    await waitUntil(() => statusOfA().available, 'node a returns on probation');
     expect((await get(`${url}/${job}/x`)).status).toBe(504);
     expect(statusOfA()).toMatchObject({ available: false, ejections: 2 });
 
     await request(`${a.url}/mode/slow?ms=0`).then((response) => response.body.dump());
-    await until(() => statusOfA().available, 'node a returns again');
+    await waitUntil(() => statusOfA().available, 'node a returns again');
     expect((await get(`${url}/${job}/x`)).node).toBe('a');
     expect(statusOfA()).toMatchObject({ available: true, ejections: 0, failures: 0 });
   });
@@ -204,10 +197,10 @@ describe('failover over real HTTP', () => {
     const answer = async () => (await gateway.fetch(new Request('http://gw.test/j/x'))).status;
     expect(await answer()).toBe(200);
     healthy = false;
-    await until(() => !gateway.nodes()[0]!.available, 'the local node is ejected');
+    await waitUntil(() => !gateway.nodes()[0]!.available, 'the local node is ejected');
     expect(await answer()).toBe(503);
     healthy = true;
-    await until(() => gateway.nodes()[0]!.available, 'the local node is back');
+    await waitUntil(() => gateway.nodes()[0]!.available, 'the local node is back');
     expect(await answer()).toBe(200);
   });
 });

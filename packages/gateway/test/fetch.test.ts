@@ -1,5 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { importSnippet, readmeSnippet } from '@mu/test-kit';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -217,16 +217,9 @@ describe('arguments', () => {
 
 describe('README', () => {
   it('runs the first ts snippet of the README', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const snippet = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(snippet).toBeDefined();
-    const folder = new URL('../.cache/', import.meta.url);
-    await mkdir(folder, { recursive: true });
-    const file = new URL('readme-snippet.ts', folder);
-    await writeFile(file, snippet!);
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      await import(file.href);
+      await importSnippet(new URL('..', import.meta.url), readmeSnippet(new URL('../README.md', import.meta.url)));
       expect(log.mock.calls).toEqual([[200, 'hello from job 42: /hi']]);
     } finally {
       log.mockRestore();

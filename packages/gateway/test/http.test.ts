@@ -2,11 +2,17 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createGatewayServer, type Gateway, type GatewayOptions, type JobInfo } from '../src/index.js';
+import {
+  createGateway,
+  createGatewayServer,
+  type Gateway,
+  type GatewayOptions,
+  type ResolvedJob,
+} from '../src/index.js';
 import { type Origin, startOrigin } from './fixtures/origin.js';
 import { closeServer, listen } from './helpers.js';
 
-const jobs: Record<string, JobInfo> = {
+const jobs: Record<string, ResolvedJob> = {
   live: { status: 'active', maxBodyBytes: 1000 },
   'only-a': { status: 'active', nodes: ['a'] },
   'only-b': { status: 'active', nodes: ['b'] },
