@@ -14,7 +14,7 @@ import {
   TestStablecoinAbi,
   TestStablecoinBytecode,
 } from './generated/artifacts.js';
-import { waitForReceipt } from './receipts.js';
+import { waitForTransaction } from './transactions.js';
 
 /** What `deployMu` deploys and configures; every field has a default suited to tests and a local network. */
 export interface DeployMuOptions {
@@ -64,7 +64,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 /** Waits for a transaction and fails on a reverted one. */
 async function confirmed(provider: Provider, hash: string): Promise<TransactionReceipt> {
-  const receipt = await waitForReceipt(provider, hash);
+  const receipt = await waitForTransaction(provider, hash);
   if (receipt.status !== 1) throw new Error(`transaction ${hash} reverted`);
   return receipt;
 }

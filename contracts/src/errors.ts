@@ -1,27 +1,20 @@
+import { MuError } from '@mu/errors';
+
 /** Stable error codes of @mu/contracts (public API: listed in the README). */
 export type MuContractsErrorCode = 'CONTRACTS_DEPLOY_FAILED';
 
 /**
- * The base error of @mu/contracts: a stable `code`, a short message that says what to do, and the original
- * ethers error as `cause`.
+ * The base error of @mu/contracts (its tooling: deploy, devnet): a `MuError` with a stable `CONTRACTS_` code, a
+ * short message that says what to do, and the original ethers error as `cause`. Reverts of the deployed contract
+ * are `@mu/contract-client`'s `MuContractError`s, whose codes start `CONTRACT_` (one letter less).
  * @example
  * ```ts
  * import { MuContractsError } from '@mu/contracts';
  * try { await deployMu(signer); } catch (error) { if (error instanceof MuContractsError) console.log(error.code); }
  * ```
  */
-export class MuContractsError extends Error {
+export class MuContractsError extends MuError<MuContractsErrorCode> {
   override name = 'MuContractsError';
-  /** The stable code. */
-  readonly code: MuContractsErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-
-  constructor(code: MuContractsErrorCode, shortMessage: string, options: { cause?: unknown; details?: string } = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-  }
 }
 
 /** A deployment transaction failed or the chain refused it. */

@@ -1,5 +1,8 @@
 import type { TypedDataDomain, TypedDataField } from 'ethers';
 
+/** A `0x`-prefixed hex string (bytes and bytes32 values as the ABI decoder returns them). */
+export type Hex = `0x${string}`;
+
 /** Prices of an offer, each in token base units times 10^-PRICE_SCALE_DECIMALS. */
 export interface Prices {
   perRequest: bigint;

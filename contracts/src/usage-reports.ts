@@ -1,7 +1,11 @@
 import { Signature, type SignatureLike } from 'ethers';
 import type { UsageReport } from './protocol.js';
+import { USAGE_REPORT_UINT64_FIELDS } from './usage-report-fields.js';
 
-/** Bytes per packed report in `settleUsage` (MuMarketplace.REPORT_SIZE). */
+/**
+ * Bytes per packed report in `settleUsage` (MuMarketplace.REPORT_SIZE): the certificate index (1), the
+ * {@link USAGE_REPORT_UINT64_FIELDS} (8 each) and the compact signature (64).
+ */
 export const USAGE_REPORT_SIZE = 145;
 
 /** A report signed by its node, and the index of that node's certificate in the same `settleUsage` call. */
@@ -14,17 +18,6 @@ export interface SignedUsageReport {
 }
 
 const UINT64_MAX = (1n << 64n) - 1n;
-const counterFields = [
-  'sequence',
-  'periodStart',
-  'periodEnd',
-  'requests',
-  'cpuMs',
-  'memoryMbMs',
-  'kvReads',
-  'kvWrites',
-  'egressBytes',
-] as const;
 
 function uint64Hex(value: bigint, field: string): string {
   if (typeof value !== 'bigint') throw new TypeError(`${field} must be a bigint, got ${typeof value}`);
@@ -56,8 +49,8 @@ export function encodeUsageReports(reports: readonly SignedUsageReport[]): strin
       throw new RangeError(`reports[${position}].certificateIndex must be an integer 0-255, got ${certificateIndex}`);
     }
     hex += certificateIndex.toString(16).padStart(2, '0');
-    hex += uint64Hex(report.jobId, `reports[${position}].report.jobId`);
-    for (const field of counterFields) hex += uint64Hex(report[field], `reports[${position}].report.${field}`);
+    for (const field of USAGE_REPORT_UINT64_FIELDS)
+      hex += uint64Hex(report[field], `reports[${position}].report.${field}`);
     const signature = Signature.from(entry.signature);
     hex += signature.r.slice(2) + signature.yParityAndS.slice(2);
   }

@@ -1,9 +1,23 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { isMuError } from '@mu/errors';
+import { Interface, JsonRpcProvider, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { contractsRoot } from '../scripts/compile.js';
-import { DeployFailedError, deployMu, encodeUsageReports, MuContractsError, USAGE_REPORT_SIZE } from '../src/index.js';
+import {
+  DeployFailedError,
+  deployMu,
+  eip712Types,
+  encodeUsageReports,
+  MuContractsError,
+  MuMarketplaceAbi,
+  toJobRecord,
+  toOfferRecord,
+  toProviderRecord,
+  toRegion,
+  USAGE_REPORT_SIZE,
+  USAGE_REPORT_UINT64_FIELDS,
+} from '../src/index.js';
 import { startAnvil } from './helpers/chain.js';
 import { usage } from './helpers/mu.js';
 
@@ -33,6 +47,72 @@ describe('encodeUsageReports', () => {
   });
 });
 
+describe('the usage report field list', () => {
+  it('is the EIP-712 UsageReport without node, in order, and sizes the packed record', () => {
+    expect(USAGE_REPORT_UINT64_FIELDS).toEqual(
+      eip712Types.UsageReport.filter((field) => field.name !== 'node').map((field) => field.name),
+    );
+    expect(
+      eip712Types.UsageReport.filter((field) => field.name !== 'node').every((field) => field.type === 'uint64'),
+    ).toBe(true);
+    expect(USAGE_REPORT_SIZE).toBe(1 + 8 * USAGE_REPORT_UINT64_FIELDS.length + 64);
+  });
+});
+
+describe('the view decoders', () => {
+  const iface = new Interface(MuMarketplaceAbi);
+  const account = Wallet.createRandom().address;
+  const prices = { perRequest: 1n, perCpuMs: 2n, perMemoryMbMs: 3n, perKvRead: 4n, perKvWrite: 5n, perEgressByte: 6n };
+  const decoded = (name: string, value: unknown) =>
+    iface.decodeFunctionResult(name, iface.encodeFunctionResult(name, [value]))[0];
+
+  it('reads each view struct of the ABI by field name: small integers as numbers, bytes as hex', () => {
+    const provider = {
+      provider: account,
+      registered: true,
+      deposit: 7n,
+      unbonding: 8n,
+      unbondingReleaseAt: 9n,
+      activeJobs: 2,
+      encryptionKey: `0x02${'ab'.repeat(32)}`,
+      metadataURI: 'ipfs://me',
+    };
+    expect(toProviderRecord(decoded('getProvider', provider))).toEqual(provider);
+    const offer = {
+      provider: account,
+      region: 3,
+      open: true,
+      gatewayURL: 'https://gw.example',
+      prices,
+      providerDeposit: 10n,
+      encryptionKey: `0x03${'cd'.repeat(32)}`,
+      metadataURI: '',
+    };
+    const { providerDeposit, ...offerFields } = offer;
+    expect(toOfferRecord(decoded('getOffer', offer))).toEqual({ ...offerFields, deposit: providerDeposit });
+    const job = {
+      id: 1n,
+      client: account,
+      provider: account,
+      region: 3,
+      escrow: 11n,
+      shortfall: 0n,
+      exhausted: false,
+      cancelled: true,
+      closesAt: 12n,
+      specHash: `0x${'ef'.repeat(32)}`,
+      specBlock: 13n,
+      prices,
+    };
+    expect(toJobRecord(decoded('getJob', job))).toEqual(job);
+    const [page] = iface.decodeFunctionResult(
+      'getRegions',
+      iface.encodeFunctionResult('getRegions', [[{ id: 1, name: 'eu-west' }], 1n]),
+    );
+    expect([...page].map(toRegion)).toEqual([{ id: 1, name: 'eu-west' }]);
+  });
+});
+
 describe('deployMu', () => {
   it('refuses bad options with TypeError/RangeError before sending anything', async () => {
     const wallet = Wallet.createRandom();
@@ -50,6 +130,7 @@ describe('deployMu', () => {
       const error = await deployMu(unfunded).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DeployFailedError);
       expect(error).toBeInstanceOf(MuContractsError);
+      expect(isMuError(error)).toBe(true);
       expect((error as DeployFailedError).code).toBe('CONTRACTS_DEPLOY_FAILED');
       expect((error as DeployFailedError).shortMessage).toMatchInlineSnapshot(
         `"Deploying Mu failed at "TestStablecoin". Check that the signer is funded and connected to the chain, then deploy again."`,

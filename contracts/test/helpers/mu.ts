@@ -19,7 +19,7 @@ import {
   type NodeCertificate,
   type Prices,
   type UsageReport,
-  waitForReceipt,
+  waitForTransaction,
 } from '../../src/index.js';
 import type { Chain } from './chain.js';
 import { loadFixtures } from './fixtures.js';
@@ -43,7 +43,7 @@ export async function send(
 ): Promise<ContractTransactionReceipt> {
   const tx = (await contract.getFunction(method)(...args)) as ContractTransactionResponse;
   // polling the receipt: ethers' tx.wait() can miss an automined block under load (see src/receipts.ts)
-  const receipt = await waitForReceipt(tx.provider, tx.hash, { intervalMs: 2, timeoutMs: 30_000 });
+  const receipt = await waitForTransaction(tx.provider, tx.hash, { intervalMs: 2, timeoutMs: 30_000 });
   if (receipt.status !== 1) throw Object.assign(new Error(`${method}: reverted on chain`), { receipt });
   return new ContractTransactionReceipt(contract.interface, tx.provider, receipt);
 }
@@ -164,7 +164,7 @@ export async function deployFixture(signer: Signer, name: string, ...args: unkno
   if (!artifact) throw new Error(`no fixture ${name}`);
   const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
   const contract = await factory.deploy(...args);
-  await waitForReceipt(signer.provider!, contract.deploymentTransaction()!.hash, { intervalMs: 2 });
+  await waitForTransaction(signer.provider!, contract.deploymentTransaction()!.hash, { intervalMs: 2 });
   return new Contract(await contract.getAddress(), artifact.abi as never, signer);
 }
 

@@ -1,7 +1,8 @@
 import type { Provider, TransactionReceipt } from 'ethers';
 
 /**
- * Waits for a transaction's receipt by polling `eth_getTransactionReceipt`.
+ * Waits for a transaction to be mined by polling `eth_getTransactionReceipt` (the ethers transaction receipt;
+ * execution receipts a node signs are `@mu/contract-client`'s `signReceipt`).
  *
  * ethers' own `tx.wait()` / `waitForDeployment()` wait for a *new* block after reading the block number; on an
  * automining chain (anvil) the transaction's block can be mined between those two reads, and no later block
@@ -15,10 +16,10 @@ import type { Provider, TransactionReceipt } from 'ethers';
  * @example
  * ```ts
  * const tx = await marketplace.getFunction('withdraw')();
- * const receipt = await waitForReceipt(provider, tx.hash);
+ * const receipt = await waitForTransaction(provider, tx.hash);
  * ```
  */
-export async function waitForReceipt(
+export async function waitForTransaction(
   provider: Provider,
   hash: string,
   options: { intervalMs?: number; timeoutMs?: number } = {},
