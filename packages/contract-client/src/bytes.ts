@@ -1,10 +1,11 @@
+import type { Hex } from '@mu/contracts';
 import { bytesToHex, hexToBytes, isBytes } from '@noble/hashes/utils.js';
 
 /** Bytes as a `Uint8Array` or a `0x`-prefixed hex string (what ethers returns for `bytes`). */
 export type BytesInput = Uint8Array | string;
 
-/** A `0x`-prefixed hex string. */
-export type Hex = `0x${string}`;
+/** A `0x`-prefixed hex string (defined with the on-chain data in `@mu/contracts`). */
+export type { Hex };
 
 const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

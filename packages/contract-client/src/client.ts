@@ -1,4 +1,4 @@
-import { MuMarketplaceAbi, TestStablecoinAbi, waitForReceipt } from '@mu/contracts';
+import { MuMarketplaceAbi, TestStablecoinAbi, waitForTransaction } from '@mu/contracts';
 import {
   BrowserProvider,
   Contract,
@@ -195,7 +195,7 @@ export async function sendTransaction(
     const response = await target.getFunction(method).send(...args);
     // Polls the receipt instead of `response.wait()`: on an automining chain under load, wait() can miss the
     // block that mined the transaction and then hang for a block that never comes (see @mu/contracts).
-    const receipt = await waitForReceipt(client.provider, response.hash);
+    const receipt = await waitForTransaction(client.provider, response.hash);
     if (receipt.status !== 1) {
       throw new MuContractError(
         'CONTRACT_REVERTED',

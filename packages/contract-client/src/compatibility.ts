@@ -1,3 +1,4 @@
+import { USAGE_REPORT_SIZE } from '@mu/contracts';
 import { id, TypedDataEncoder } from 'ethers';
 import { getMuDomain, type MuClient } from './client.js';
 import { MU_DOMAIN_NAME, MU_DOMAIN_VERSION, NODE_CERTIFICATE_TYPES, USAGE_REPORT_TYPES } from './eip712.js';
@@ -6,9 +7,6 @@ import { ProtocolMismatchError } from './errors.js';
 import { JOB_SPEC_LIMITS } from './job-spec.js';
 import { PRICE_SCALE_DECIMALS } from './prices.js';
 import { getEip712Domain, getMarketplaceConstants, type MarketplaceConstants } from './reads.js';
-
-/** Bytes per packed report in `settleUsage`, as this package writes them. */
-const REPORT_SIZE = 145n;
 
 /**
  * What differs between a deployment's constants and domain and what this package signs and sends
@@ -37,7 +35,7 @@ export function protocolMismatches(
     constants.USAGE_REPORT_TYPEHASH,
     id(TypedDataEncoder.from(USAGE_REPORT_TYPES).encodeType('UsageReport')),
   );
-  expect('REPORT_SIZE', constants.REPORT_SIZE, REPORT_SIZE);
+  expect('REPORT_SIZE', constants.REPORT_SIZE, BigInt(USAGE_REPORT_SIZE));
   expect('PRICE_SCALE_DECIMALS', constants.PRICE_SCALE_DECIMALS, PRICE_SCALE_DECIMALS);
   const largestEnvelope = BigInt(JOB_SPEC_LIMITS.maxSerializedBytes + ENVELOPE_OVERHEAD_BYTES);
   if (constants.MAX_SPEC_BYTES < largestEnvelope) {

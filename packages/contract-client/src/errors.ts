@@ -1,9 +1,12 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every error this package throws on purpose is a {@link ContractClientError} with a stable `code`.
  * Codes are public API (listed in the README); messages may change.
  *
  * Reverts of the Mu contracts are {@link MuContractError}s (`CONTRACT_*` codes), one subclass per
- * Solidity custom error; see `contract-errors.ts`.
+ * Solidity custom error; see `contract-errors.ts`. Not to be confused with `@mu/contracts`' own
+ * `CONTRACTS_*` codes (its deploy and devnet tooling): match on the whole code, never on a prefix.
  */
 export type ContractClientErrorCode =
   | 'CRYPTO_ENVELOPE_MALFORMED'
@@ -17,13 +20,11 @@ export type ContractClientErrorCode =
   | `CONTRACT_${string}`;
 
 /** Options every error of this package accepts. */
-export interface ContractClientErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+export type ContractClientErrorOptions = MuErrorOptions;
 
 /**
- * The base of every error of `@mu/contract-client`.
+ * The base of every error of `@mu/contract-client`: a `MuError` of `@mu/errors` (`code`, `shortMessage`,
+ * `details`, `cause`, `walk()`).
  *
  * @example
  * ```ts
@@ -32,21 +33,8 @@ export interface ContractClientErrorOptions {
  * }
  * ```
  */
-export class ContractClientError extends Error {
+export class ContractClientError extends MuError<ContractClientErrorCode> {
   override name = 'ContractClientError';
-  /** Stable, machine-readable code. */
-  readonly code: ContractClientErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-  /** Extra facts (sizes, limits, the failing field) that help the caller fix the problem. */
-  readonly details: string | undefined;
-
-  constructor(code: ContractClientErrorCode, shortMessage: string, options: ContractClientErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /** The bytes are not a job spec envelope (too short, bad ephemeral key). */

@@ -4,7 +4,21 @@ export {
   TestStablecoinAbi,
   TestStablecoinBytecode,
 } from '@mu/contracts';
-export * from './admin.js';
+export {
+  acceptOwnership,
+  createRegion,
+  pauseMarketplace,
+  renounceOwnership,
+  setMinProviderDeposit,
+  setProtocolFee,
+  setSettlementWindow,
+  setSlashing,
+  setTreasury,
+  setUnbondingDelay,
+  transferOwnership,
+  unpauseMarketplace,
+  withdrawFees,
+} from './admin.js';
 export type { BytesInput, Hex } from './bytes.js';
 export {
   type CreateMuClientOptions,
@@ -16,9 +30,82 @@ export {
   type MuEvent,
   type WriteResult,
 } from './client.js';
-export * from './compatibility.js';
-export * from './contract-errors.js';
-export * from './deploy.js';
+export {
+  assertProtocolCompatible,
+  protocolMismatches,
+} from './compatibility.js';
+export {
+  ActiveJobsNeedDepositError,
+  AlreadyRegisteredError,
+  AmountTooLargeError,
+  BpsOutOfRangeError,
+  CertificateExpiredError,
+  CertificateProviderMismatchError,
+  CertificateRegionMismatchError,
+  CONTRACT_ERROR_HINTS,
+  type ContractErrorArgs,
+  type ContractErrorClass,
+  contractErrorCode,
+  DelayTooLongError,
+  DepositBelowMinimumError,
+  decodeContractErrorData,
+  ECDSAInvalidSignatureError,
+  ECDSAInvalidSignatureLengthError,
+  ECDSAInvalidSignatureSError,
+  EmptyStringError,
+  EnforcedPauseError,
+  ERC20InsufficientAllowanceError,
+  ERC20InsufficientBalanceError,
+  ERC20InvalidApproverError,
+  ERC20InvalidReceiverError,
+  ERC20InvalidSenderError,
+  ERC20InvalidSpenderError,
+  ERC2612ExpiredSignatureError,
+  ERC2612InvalidSignerError,
+  ExpectedPauseError,
+  FeeOnTransferNotSupportedError,
+  FeeTooHighError,
+  InsufficientDepositError,
+  InvalidAccountNonceError,
+  InvalidCertificateSignatureError,
+  InvalidEncryptionKeyError,
+  InvalidPeriodError,
+  InvalidReportSignatureError,
+  InvalidShortStringError,
+  JobIsCancelledError,
+  MalformedReportsError,
+  MuContractError,
+  type MuContractErrorName,
+  type MuContractErrorOptions,
+  NodeIsRevokedError,
+  NothingToWithdrawError,
+  NotJobClientError,
+  NotJobPartyError,
+  NotRegisteredError,
+  OfferNotOpenError,
+  OwnableInvalidOwnerError,
+  OwnableUnauthorizedAccountError,
+  ReentrancyGuardReentrantCallError,
+  ReportsNotConflictingError,
+  SafeERC20FailedOperationError,
+  SettlementWindowClosedError,
+  SettlementWindowOpenError,
+  SpecTooLargeError,
+  StaleSequenceError,
+  StringTooLongError,
+  TooManyCertificatesError,
+  toMuContractError,
+  UnbondingLockedError,
+  UnknownCertificateError,
+  UnknownJobError,
+  UnknownRegionError,
+  ZeroAddressError,
+  ZeroAmountError,
+} from './contract-errors.js';
+export {
+  deployMu,
+  type MuDeploymentInfo,
+} from './deploy.js';
 export {
   EXECUTION_RECEIPT_TYPES,
   MU_DOMAIN_NAME,
@@ -29,15 +116,104 @@ export {
   USAGE_REPORT_TYPES,
 } from './eip712.js';
 export { type EncryptionKeyPair, generateEncryptionKey, getEncryptionPublicKey } from './encryption-key.js';
-export * from './envelope.js';
-export * from './errors.js';
-export * from './job-spec.js';
-export * from './jobs.js';
-export * from './node-key.js';
+export {
+  decryptBytes,
+  decryptJobSpec,
+  ENVELOPE_OVERHEAD_BYTES,
+  ENVELOPE_VERSION,
+  type EncryptionContext,
+  type EncryptOptions,
+  encryptBytes,
+  encryptJobSpec,
+} from './envelope.js';
+export {
+  ChainReorganizedError,
+  ConflictingReportsError,
+  ContractClientError,
+  type ContractClientErrorCode,
+  type ContractClientErrorOptions,
+  DecryptionError,
+  EnvelopeMalformedError,
+  EnvelopeVersionError,
+  JobSpecError,
+  type JobSpecIssue,
+  JobSpecTooLargeError,
+  ProtocolMismatchError,
+} from './errors.js';
+export {
+  deserializeJobSpec,
+  JOB_SPEC_LIMITS,
+  type JobSpec,
+  parseJobSpec,
+  serializeJobSpec,
+  validateJobSpec,
+} from './job-spec.js';
+export {
+  type CreateJobArgs,
+  cancelJob,
+  claimRefund,
+  createJob,
+  deployJob,
+  MAX_ENCRYPTED_SPEC_BYTES,
+  topUpJob,
+  updateJobSpec,
+} from './jobs.js';
+export {
+  type CertifyNodeInput,
+  certifyNode,
+  generateNodeKey,
+  hashNodeCertificate,
+  type NodeCertificate,
+  normalizeNodeCertificate,
+  type SignedNodeCertificate,
+  verifyNodeCertificate,
+} from './node-key.js';
 export { chargeFor, PRICE_SCALE_DECIMALS, type Prices, type PricesInput } from './prices.js';
-export * from './providers.js';
-export * from './reads.js';
-export * from './receipt.js';
+export {
+  addDeposit,
+  closeOffer,
+  registerProvider,
+  revokeNode,
+  setOffer,
+  startUnbonding,
+  updateProvider,
+  withdrawCredits,
+  withdrawDeposit,
+} from './providers.js';
+export {
+  getClientJobs,
+  getCredits,
+  getDomainSeparator,
+  getEip712Domain,
+  getJob,
+  getLastSequence,
+  getMarketplaceConfig,
+  getMarketplaceConstants,
+  getOffer,
+  getProvider,
+  getProviderJobs,
+  getRegionOffers,
+  getRegions,
+  hashNodeCertificateOnChain,
+  hashUsageReportOnChain,
+  isNodeRevoked,
+  type JobRecord,
+  type MarketplaceConfig,
+  type MarketplaceConstants,
+  type OfferRecord,
+  type Page,
+  type ProviderRecord,
+  type Region,
+} from './reads.js';
+export {
+  type ExecutionReceipt,
+  type ExecutionReceiptInput,
+  hashPayload,
+  type RequestUsage,
+  type SignedExecutionReceipt,
+  signReceipt,
+  verifyReceipt,
+} from './receipt.js';
 export {
   type BuildSettlementOptions,
   buildSettlements,
@@ -50,5 +226,20 @@ export {
   settleUsage,
 } from './settlement.js';
 export { approveToken, getTokenAddress, getTokenBalance, mintTestToken, type Permit, signPermit } from './token.js';
-export * from './usage-report.js';
-export * from './watch-jobs.js';
+export {
+  hashUsageReport,
+  normalizeUsageReport,
+  type SignedUsageReport,
+  signUsageReport,
+  type UsageReport,
+  type UsageReportInput,
+  verifyUsageReport,
+} from './usage-report.js';
+export {
+  decryptJobEventSpec,
+  type EventPosition,
+  type JobEvent,
+  type JobParties,
+  type WatchJobsOptions,
+  watchJobs,
+} from './watch-jobs.js';

@@ -1,54 +1,22 @@
+import {
+  type JobRecord,
+  type OfferRecord,
+  type ProviderRecord,
+  type Region,
+  toJobRecord,
+  toOfferRecord,
+  toProviderRecord,
+  toRegion,
+} from '@mu/contracts';
 import { plainValue } from './abi.js';
 import { type Hex, toUint } from './bytes.js';
 import { type MuClient, readMarketplace } from './client.js';
 import { checkAddress } from './eip712.js';
 import { type NodeCertificate, normalizeNodeCertificate } from './node-key.js';
-import type { Prices } from './prices.js';
 import { normalizeUsageReport, type UsageReport } from './usage-report.js';
 
-/** A provider as the contract reports it (`registered: false` when unknown). */
-export interface ProviderInfo {
-  provider: string;
-  registered: boolean;
-  deposit: bigint;
-  unbonding: bigint;
-  unbondingReleaseAt: bigint;
-  activeJobs: number;
-  /** The compressed secp256k1 key job specs are encrypted to (0x-hex). */
-  encryptionKey: Hex;
-  metadataURI: string;
-}
-
-/** A provider's offer in a region, with the provider's deposit and keys. */
-export interface OfferInfo {
-  provider: string;
-  region: number;
-  open: boolean;
-  gatewayURL: string;
-  prices: Prices;
-  providerDeposit: bigint;
-  encryptionKey: Hex;
-  metadataURI: string;
-}
-
-/** A job as the contract reports it. */
-export interface JobInfo {
-  id: bigint;
-  client: string;
-  provider: string;
-  region: number;
-  escrow: bigint;
-  shortfall: bigint;
-  exhausted: boolean;
-  cancelled: boolean;
-  /** Unix seconds when the settlement window closes (0 while not cancelled). */
-  closesAt: bigint;
-  /** keccak256 of the current encrypted spec. */
-  specHash: Hex;
-  /** Block of the latest JobCreated/JobUpdated (where to read the spec). */
-  specBlock: bigint;
-  prices: Prices;
-}
+/** A provider, an offer, a job and a region as the contract reports them (defined in `@mu/contracts`). */
+export type { JobRecord, OfferRecord, ProviderRecord, Region };
 
 /** A page of a list read and the full length of the list. */
 export interface Page<T> {
@@ -94,8 +62,8 @@ function pageArgs(args: { offset?: bigint | number; limit?: bigint | number } = 
  * const { encryptionKey, deposit } = await getProvider(client, { provider });
  * ```
  */
-export async function getProvider(client: MuClient, args: { provider: string }): Promise<ProviderInfo> {
-  return read(client, 'getProvider', [checkAddress(args?.provider, 'provider')]);
+export async function getProvider(client: MuClient, args: { provider: string }): Promise<ProviderRecord> {
+  return toProviderRecord(await read(client, 'getProvider', [checkAddress(args?.provider, 'provider')]));
 }
 
 /**
@@ -106,8 +74,10 @@ export async function getProvider(client: MuClient, args: { provider: string }):
  * const { open, prices, gatewayURL } = await getOffer(client, { provider, region: 1 });
  * ```
  */
-export async function getOffer(client: MuClient, args: { provider: string; region: number }): Promise<OfferInfo> {
-  return read(client, 'getOffer', [checkAddress(args?.provider, 'provider'), toUint(args.region, 32, 'region')]);
+export async function getOffer(client: MuClient, args: { provider: string; region: number }): Promise<OfferRecord> {
+  return toOfferRecord(
+    await read(client, 'getOffer', [checkAddress(args?.provider, 'provider'), toUint(args.region, 32, 'region')]),
+  );
 }
 
 /**
@@ -121,12 +91,12 @@ export async function getOffer(client: MuClient, args: { provider: string; regio
 export async function getRegionOffers(
   client: MuClient,
   args: { region: number; offset?: bigint | number; limit?: bigint | number },
-): Promise<Page<OfferInfo>> {
-  const [items, total] = await read<[OfferInfo[], bigint]>(client, 'getRegionOffers', [
+): Promise<Page<OfferRecord>> {
+  const [items, total] = await read<[unknown[], bigint]>(client, 'getRegionOffers', [
     toUint(args?.region, 32, 'region'),
     ...pageArgs(args),
   ]);
-  return { items, total };
+  return { items: items.map(toOfferRecord), total };
 }
 
 /**
@@ -140,9 +110,9 @@ export async function getRegionOffers(
 export async function getRegions(
   client: MuClient,
   args: { offset?: bigint | number; limit?: bigint | number } = {},
-): Promise<Page<{ id: number; name: string }>> {
-  const [items, total] = await read<[{ id: number; name: string }[], bigint]>(client, 'getRegions', pageArgs(args));
-  return { items, total };
+): Promise<Page<Region>> {
+  const [items, total] = await read<[unknown[], bigint]>(client, 'getRegions', pageArgs(args));
+  return { items: items.map(toRegion), total };
 }
 
 /**
@@ -154,8 +124,8 @@ export async function getRegions(
  * const { escrow, exhausted } = await getJob(client, { jobId: 1n });
  * ```
  */
-export async function getJob(client: MuClient, args: { jobId: bigint | number }): Promise<JobInfo> {
-  return read(client, 'getJob', [toUint(args?.jobId, 64, 'jobId')]);
+export async function getJob(client: MuClient, args: { jobId: bigint | number }): Promise<JobRecord> {
+  return toJobRecord(await read(client, 'getJob', [toUint(args?.jobId, 64, 'jobId')]));
 }
 
 /**

@@ -25,7 +25,7 @@ export interface CertificateArgument {
 export interface Settlement {
   /** The certificates, once per node that signed a report in this batch. */
   certificates: CertificateArgument[];
-  /** The packed reports (`REPORT_SIZE` bytes each) in settlement order. */
+  /** The packed reports (`USAGE_REPORT_SIZE` bytes each, `@mu/contracts`) in settlement order. */
   reports: Hex;
   /** The reports in the order they are packed. */
   entries: SignedUsageReport[];

@@ -1,4 +1,4 @@
-import type { UsageReport } from '@mu/contracts';
+import { USAGE_REPORT_UINT64_FIELDS, type UsageReport, type UsageReportUint64Field } from '@mu/contracts';
 import { type Signer, TypedDataEncoder, verifyTypedData } from 'ethers';
 import { type Hex, toUint } from './bytes.js';
 import { checkAddress, type MuDomainInput, muDomain, USAGE_REPORT_TYPES } from './eip712.js';
@@ -16,19 +16,6 @@ export interface SignedUsageReport {
   signature: Hex;
 }
 
-const UINT64_FIELDS = [
-  'jobId',
-  'sequence',
-  'periodStart',
-  'periodEnd',
-  'requests',
-  'cpuMs',
-  'memoryMbMs',
-  'kvReads',
-  'kvWrites',
-  'egressBytes',
-] as const;
-
 /**
  * Checks and normalizes a report: every number a uint64 bigint, the node address checksummed.
  *
@@ -41,8 +28,8 @@ const UINT64_FIELDS = [
 export function normalizeUsageReport(input: UsageReportInput & { node: string }): UsageReport {
   if (typeof input !== 'object' || input === null) throw new TypeError('report must be an object.');
   const numbers = Object.fromEntries(
-    UINT64_FIELDS.map((field) => [field, toUint(input[field], 64, `report.${field}`)]),
-  ) as Record<(typeof UINT64_FIELDS)[number], bigint>;
+    USAGE_REPORT_UINT64_FIELDS.map((field) => [field, toUint(input[field], 64, `report.${field}`)]),
+  ) as Record<UsageReportUint64Field, bigint>;
   if (numbers.periodEnd < numbers.periodStart) throw new RangeError('report.periodEnd must not be before periodStart.');
   return {
     jobId: numbers.jobId,

@@ -1,19 +1,17 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { importSnippet, readmeSnippet } from '@mu/test-kit';
 import { describe, expect, it } from 'vitest';
 import { CONTRACT_ERROR_HINTS, contractErrorCode } from '../src/index.js';
 
-const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+const readmeUrl = new URL('../README.md', import.meta.url);
+const readme = readFileSync(readmeUrl, 'utf8');
 
 describe('README', () => {
-  it('runs its first TypeScript example', async () => {
-    const snippet = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(snippet).toBeDefined();
-    const directory = fileURLToPath(new URL('../.cache/', import.meta.url));
-    mkdirSync(directory, { recursive: true });
-    const file = `${directory}readme-snippet.ts`;
-    writeFileSync(file, snippet!);
-    await expect(import(/* @vite-ignore */ file)).resolves.toBeDefined();
+  it('runs its first TypeScript example: the spec round-trips, the report is signed by the node, one settlement', async () => {
+    const snippet = await importSnippet(new URL('..', import.meta.url), readmeSnippet(readmeUrl));
+    expect(snippet.openedName).toBe('hello-mu');
+    expect(snippet.signedBy).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(snippet.settledReports).toBe(1);
   });
 
   it('lists every error code', () => {

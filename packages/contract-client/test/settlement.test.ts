@@ -1,3 +1,4 @@
+import { waitUntil } from '@mu/test-kit';
 import { id, TypedDataEncoder } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -160,11 +161,11 @@ describe('usage settlement against the contract', () => {
       const second = settleUsage(net.client, settlements[0]!);
       // handled from the start: the loser may reject while the test still waits for evm_mine's answer
       const settled = Promise.allSettled([first, second]);
-      for (;;) {
-        const status = (await net.anvil.provider.send('txpool_status', [])) as { pending: string };
-        if (Number(status.pending) === 2) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitUntil(
+        async () => Number(((await net.anvil.provider.send('txpool_status', [])) as { pending: string }).pending) === 2,
+        'both transactions are in the pool',
+        { intervalMs: 10 },
+      );
       await net.anvil.provider.send('evm_mine', []);
       const results = await settled;
       expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@mu/test-kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildSettlements,
   ChainReorganizedError,
@@ -144,22 +145,39 @@ describe('watchJobs', () => {
       pollingIntervalMs: 5,
       signal: controller.signal,
     });
+    // The heads the watcher reads: a second read at or past the job's block means it went round its loop
+    // once without delivering (a delivered event suspends the generator until the next `next()`).
+    const provider = net.client.provider;
+    const readHead = provider.getBlockNumber.bind(provider);
+    const heads: number[] = [];
+    const spy = vi.spyOn(provider, 'getBlockNumber').mockImplementation(async () => {
+      const head = await readHead();
+      heads.push(head);
+      return head;
+    });
     const next = iterator.next();
     let delivered = false;
     void next.then(() => {
       delivered = true;
     });
-    const { jobId: liveJob } = await createJob(net.client, {
-      provider: net.wallets.provider.address,
-      region: 1,
-      encryptedSpec: net.envelope(),
-      prepayment: 1n,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(delivered).toBe(false);
-    await net.anvil.mine(2);
-    const { value } = await next;
-    expect(value).toMatchObject({ type: 'JobCreated', jobId: liveJob });
+    try {
+      const { jobId: liveJob, receipt } = await createJob(net.client, {
+        provider: net.wallets.provider.address,
+        region: 1,
+        encryptedSpec: net.envelope(),
+        prepayment: 1n,
+      });
+      await waitUntil(
+        () => heads.filter((head) => head >= receipt.blockNumber).length >= 2,
+        'the watcher polled twice past the job block',
+      );
+      expect(delivered).toBe(false);
+      await net.anvil.mine(2);
+      const { value } = await next;
+      expect(value).toMatchObject({ type: 'JobCreated', jobId: liveJob });
+    } finally {
+      spy.mockRestore();
+    }
     controller.abort();
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
