@@ -8,6 +8,7 @@ export default defineConfig(
       index: 'src/index.ts',
       conformance: 'src/conformance.ts',
       postgres: 'src/postgres/index.ts',
+      server: 'src/server/index.ts',
       cli: 'src/server/cli.ts',
     },
     splitting: true,

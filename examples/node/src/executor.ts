@@ -11,7 +11,8 @@ import {
   verifyNodeCertificate,
 } from '@mu/contract-client';
 import { createGateway, type Gateway, type NodeSpec } from '@mu/gateway';
-import { type MuDB, openMuDB, RemoteBackend } from '@mu/mudb';
+import { type MuDB, openMuDB } from '@mu/mudb';
+import { RemoteBackend } from '@mu/mudb/server';
 import { type AppOptions, createRuntime, type Runtime } from '@mu/runtime';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { fetchCode } from './code.js';

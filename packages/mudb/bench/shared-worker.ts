@@ -5,8 +5,9 @@
  *   target: memory | classic:<dir> | server:<port>:<secret> | postgres:<url>:<schema>
  */
 import { ClassicLevel } from 'classic-level';
-import { LevelBackend, type MuBackend, openMuDB, RemoteBackend } from '../src/index.js';
+import { LevelBackend, type MuBackend, openMuDB } from '../src/index.js';
 import { PostgresBackend } from '../src/postgres/index.js';
+import { RemoteBackend } from '../src/server/index.js';
 
 const [target, operation, depthText, durationText, tag] = process.argv.slice(2) as [
   string,

@@ -129,28 +129,6 @@ export function hashBytes(bytes: Uint8Array): number {
   return hash >>> 0;
 }
 
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
-const COUNTER_PATTERN = /^-?(0|[1-9][0-9]{0,18})$/;
-
-/**
- * Reads a counter: ASCII decimal, as Redis INCR stores it, so a guest that `get`s a counter reads a number.
- * @returns the value, or undefined when the bytes are not a signed 64-bit decimal
- */
-export function parseCounter(bytes: Uint8Array): bigint | undefined {
-  if (bytes.length === 0 || bytes.length > 20) return undefined;
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
-  if (!COUNTER_PATTERN.test(text) || text === '-0') return undefined;
-  const value = BigInt(text);
-  return value < INT64_MIN || value > INT64_MAX ? undefined : value;
-}
-
-/** The stored form of a counter. */
-export function formatCounter(value: bigint): Uint8Array {
-  return utf8(value.toString());
-}
-
 /** base64url without padding. */
 export function toBase64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');

@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every error MuDB throws on purpose is a {@link MuDBError} with a stable `code`.
  * Codes are public API (listed in the README); messages may change.
@@ -19,14 +21,11 @@ export type MuDBErrorCode =
   | 'MUDB_CONNECTION'
   | 'MUDB_CONNECTION_LOST';
 
-/** Options every MuDB error accepts. */
-export interface MuDBErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+/** Options every MuDB error accepts: a `cause` to keep and `details` to print under the message. */
+export type MuDBErrorOptions = MuErrorOptions;
 
 /**
- * The base of every MuDB error.
+ * The base of every MuDB error: a {@link MuError} with a `MUDB_*` code.
  *
  * @example
  * ```ts
@@ -35,21 +34,8 @@ export interface MuDBErrorOptions {
  * }
  * ```
  */
-export class MuDBError extends Error {
+export class MuDBError extends MuError<MuDBErrorCode> {
   override name = 'MuDBError';
-  /** Stable, machine-readable code (`MUDB_*`). */
-  readonly code: MuDBErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-  /** Extra facts (sizes, limits) that help the caller fix the problem. */
-  readonly details: string | undefined;
-
-  constructor(code: MuDBErrorCode, shortMessage: string, options: MuDBErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /** The store is not open (never opened, or closed). */

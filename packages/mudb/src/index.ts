@@ -9,6 +9,14 @@ export type {
   WriteOperation,
 } from './backend.js';
 export {
+  type BatchOperation,
+  Bucket,
+  type KeyPage,
+  type ListKeysOptions,
+  type RangeQuery,
+  type ValueInput,
+} from './bucket.js';
+export {
   AuthError,
   BackendError,
   BadCursorError,
@@ -29,31 +37,9 @@ export {
   ValueTooLargeError,
 } from './errors.js';
 export { KeyLocks } from './key-locks.js';
-export { type AnyLevel, LevelBackend, type LevelBackendOptions, type LevelBatchOperation } from './level-backend.js';
-export {
-  type BatchOperation,
-  Bucket,
-  type KeyPage,
-  type ListKeysOptions,
-  MuDB,
-  Namespace,
-  type OpenMuDBOptions,
-  openMuDB,
-  type RangeQuery,
-  type ValueInput,
-} from './mudb.js';
+export type { AnyLevel, LevelBatchOperation } from './level/abstract-level.js';
+export { LevelBackend, type LevelBackendOptions } from './level/level-backend.js';
+export { MuDB, type OpenMuDBOptions, openMuDB } from './mudb.js';
+export { Namespace } from './namespace.js';
 export { DEFAULT_QUOTA, type Quota, type ResolvedQuota } from './quota.js';
-export {
-  type ClientCredential,
-  createMuDBServer,
-  DEFAULT_MAX_FRAME_BYTES,
-  type ListenOptions,
-  MIN_SECRET_BYTES,
-  MuDBServer,
-  type MuDBServerOptions,
-  PROTOCOL_VERSION,
-  RemoteBackend,
-  type RemoteBackendOptions,
-  type ServerLogEvent,
-} from './server/index.js';
 export type { Usage } from './usage.js';

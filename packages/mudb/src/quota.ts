@@ -1,3 +1,6 @@
+import type { WriteLimits, WriteOperation } from './backend.js';
+import { QuotaExceededError } from './errors.js';
+
 /** Limits of one namespace. */
 export interface Quota {
   /** Largest key, in UTF-8 bytes (default 1,024; at most 65,535). */
@@ -11,6 +14,7 @@ export interface Quota {
 /** A quota with every field set. */
 export type ResolvedQuota = Required<Quota>;
 
+/** The quota of a namespace given none: 1 KiB keys, 4 MiB values, no limit on stored bytes. */
 export const DEFAULT_QUOTA: ResolvedQuota = Object.freeze({
   maxKeyBytes: 1024,
   maxValueBytes: 4 * 1024 * 1024,
@@ -39,4 +43,20 @@ export function resolveQuota(quota: Quota | undefined): ResolvedQuota {
 
 function stripUndefined(quota: Quota): Quota {
   return Object.fromEntries(Object.entries(quota).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * Refuses a write that would take the namespace over its stored-bytes quota (one that frees space always
+ * passes). Backends that compute the difference themselves call it before writing anything.
+ * @throws QuotaExceededError
+ */
+export function checkQuota(namespace: string, stored: number, delta: number, limits: WriteLimits): void {
+  if (delta > 0 && stored + delta > limits.maxStoredBytes) {
+    throw new QuotaExceededError(namespace, stored, delta, limits.maxStoredBytes);
+  }
+}
+
+/** The bytes a write leaves stored at its key: key + value, or 0 for a delete. */
+export function sizeOf(operation: WriteOperation): number {
+  return operation.value === undefined ? 0 : operation.key.length + operation.value.length;
 }

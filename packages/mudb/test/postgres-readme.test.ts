@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { importSnippet, readmeSnippet } from '@mu/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   dropSchemas,
@@ -22,24 +22,19 @@ afterAll(async () => {
 describe.skipIf(unavailable !== undefined && !requirePostgres)('PostgreSQL README section', () => {
   it('runs the snippet as written', async () => {
     if (unavailable !== undefined) throw new Error(unavailable);
-    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-    const section = readme.slice(readme.indexOf('## PostgreSQL backend'));
-    const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(snippet).toBeDefined();
-    // The package's public names, pointed at the sources (vitest resolves '@mu/mudb' but not its subpaths).
-    const source = snippet!
-      .replace(
-        "from '@mu/mudb/postgres'",
-        `from '${fileURLToPath(new URL('../src/postgres/index.ts', import.meta.url))}'`,
-      )
-      .replace("from '@mu/mudb'", `from '${fileURLToPath(new URL('../src/index.ts', import.meta.url))}'`);
-    const directory = fileURLToPath(new URL('./.snippets/', import.meta.url));
-    mkdirSync(directory, { recursive: true });
-    const file = `${directory}postgres-readme.ts`;
-    writeFileSync(file, source);
+    // The second `ts` block of the README is the one of its PostgreSQL section.
+    const snippet = readmeSnippet(new URL('../README.md', import.meta.url), { index: 1 });
+    expect(snippet).toContain("from '@mu/mudb/postgres'");
     process.env.DATABASE_URL = postgresUrl;
     process.env.MUDB_SCHEMA = schema;
-    const result = (await import(/* @vite-ignore */ file)) as { visits: bigint; swapped: boolean; stored: number };
+    // The package's public names, pointed at the sources (vitest resolves '@mu/mudb' but not its subpaths).
+    const result = (await importSnippet(new URL('..', import.meta.url), snippet, {
+      name: 'postgres-readme.ts',
+      replace: [
+        ["from '@mu/mudb/postgres'", `from '${fileURLToPath(new URL('../src/postgres/index.ts', import.meta.url))}'`],
+        ["from '@mu/mudb'", `from '${fileURLToPath(new URL('../src/index.ts', import.meta.url))}'`],
+      ],
+    })) as { visits: bigint; swapped: boolean; stored: number };
     expect(result.visits).toBe(2n);
     expect(result.swapped).toBe(true);
     // greeting → hi (1 + 7 + 8 + 2) and visits → 2 (1 + 7 + 6 + 1)

@@ -7,14 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { MemoryLevel } from 'memory-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMuDBConformance } from '../src/conformance.js';
-import {
-  createMuDBServer,
-  LevelBackend,
-  type MuDBServer,
-  openMuDB,
-  RemoteBackend,
-  type ServerLogEvent,
-} from '../src/index.js';
+import { LevelBackend, openMuDB } from '../src/index.js';
+import { createMuDBServer, type MuDBServer, RemoteBackend, type ServerLogEvent } from '../src/server/index.js';
 
 const SECRET = 'a shared secret of the provider';
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));

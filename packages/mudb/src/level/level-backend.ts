@@ -7,52 +7,15 @@ import type {
   RangeOptions,
   WriteLimits,
   WriteOperation,
-} from './backend.js';
-import {
-  concatBytes,
-  equalBytes,
-  formatCounter,
-  fromUtf8,
-  hashBytes,
-  INT64_MAX,
-  INT64_MIN,
-  lengthPrefixed,
-  parseCounter,
-  prefixUpperBound,
-  utf8,
-} from './bytes.js';
-import { BackendError, CounterOverflowError, NotACounterError, QuotaExceededError } from './errors.js';
-import { KeyLocks } from './key-locks.js';
+} from '../backend.js';
+import { concatBytes, equalBytes, hashBytes } from '../bytes.js';
+import { addToCounter, formatCounter } from '../counter.js';
+import { BackendError, QuotaExceededError } from '../errors.js';
+import { KeyLocks } from '../key-locks.js';
+import { checkQuota, sizeOf } from '../quota.js';
+import { type AnyLevel, implementerApi, type LevelPrivate, unhooked, VIEW } from './abstract-level.js';
+import { loadStoredBytes, type NamespaceState, newNamespaceState } from './namespace-state.js';
 import { SizeIndex } from './size-index.js';
-
-/**
- * Any abstract-level database, whatever its default encodings: the part of abstract-level's public API
- * MuDB uses, typed structurally so that `ClassicLevel`, `MemoryLevel`, sublevels and custom classes fit
- * without casts (abstract-level's own generic types are invariant).
- */
-export interface AnyLevel {
-  readonly status: string;
-  readonly supports: object;
-  open(): Promise<void>;
-  close(): Promise<void>;
-  get(key: Uint8Array, options?: object): Promise<unknown>;
-  getSync(key: Uint8Array, options?: object): unknown;
-  getMany(keys: Uint8Array[], options?: object): Promise<unknown[]>;
-  put(key: Uint8Array, value: Uint8Array, options?: object): Promise<void>;
-  del(key: Uint8Array, options?: object): Promise<void>;
-  batch(operations: LevelBatchOperation[], options?: object): Promise<void>;
-  keys(options: object): { all(): Promise<unknown[]> };
-  iterator(options: object): {
-    nextv(size: number): Promise<unknown[]>;
-    all(): Promise<unknown[]>;
-    close(): Promise<void>;
-  };
-}
-
-/** A write in abstract-level's batch form. */
-export type LevelBatchOperation =
-  | { type: 'put'; key: Uint8Array; value: Uint8Array }
-  | { type: 'del'; key: Uint8Array };
 
 /** Options of {@link LevelBackend}. */
 export interface LevelBackendOptions {
@@ -63,33 +26,6 @@ export interface LevelBackendOptions {
    */
   durability?: 'os' | 'sync';
 }
-
-/**
- * The private API every abstract-level implementation provides (abstract-level's "private API for
- * implementors"). MuDB calls it directly on the hot path when it is safe (see `#direct`), because the
- * public methods' extra promise layers cost as much as the storage operation itself on memory-level.
- */
-interface LevelPrivate {
-  _getSync(key: Uint8Array, options: object): Uint8Array | undefined;
-  _put(key: Uint8Array, value: Uint8Array, options?: object): Promise<void>;
-  _del(key: Uint8Array, options?: object): Promise<void>;
-  _batch(operations: object[], options: object): Promise<void>;
-  prefixKey(key: Uint8Array, format: 'view', local: boolean): Uint8Array;
-  hooks: { prewrite: { noop: boolean } };
-  listenerCount(event: string): number;
-  db?: LevelPrivate;
-}
-
-interface NamespaceState {
-  readonly prefix: Uint8Array;
-  readonly upperBound: Uint8Array;
-  /** Stored bytes (keys + values), loaded by one scan on first use, then kept exact by every write. */
-  stored: number;
-  loading: Promise<void> | undefined;
-  loaded: boolean;
-}
-
-const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
 
 /**
  * A {@link MuBackend} over any abstract-level database: memory-level (the embedded default), classic-level
@@ -149,12 +85,7 @@ export class LevelBackend implements MuBackend {
     } catch (error) {
       throw new BackendError('open', error);
     }
-    const supports = this.#db.supports as { encodings?: Record<string, boolean>; getSync?: boolean };
-    const candidate = this.#db as unknown as LevelPrivate;
-    this.#direct =
-      supports.encodings?.view === true && supports.getSync === true && typeof candidate._put === 'function'
-        ? candidate
-        : undefined;
+    this.#direct = implementerApi(this.#db);
     this.#sizes = this.#inMemory && this.#direct !== undefined ? new SizeIndex() : undefined;
   }
 
@@ -166,54 +97,13 @@ export class LevelBackend implements MuBackend {
     }
   }
 
-  /** The private API if it may be used for this call: no hook or listener would be bypassed. */
-  #fast(): LevelPrivate | undefined {
-    const direct = this.#direct;
-    if (direct === undefined || !direct.hooks.prewrite.noop || direct.listenerCount('write') > 0) return undefined;
-    const root = direct.db;
-    if (root !== undefined && root !== direct && (!root.hooks.prewrite.noop || root.listenerCount('write') > 0)) {
-      return undefined;
-    }
-    return direct;
-  }
-
   #namespace(name: string): NamespaceState {
     let state = this.#namespaces.get(name);
     if (state === undefined) {
-      const prefix = lengthPrefixed(utf8(name));
-      state = { prefix, upperBound: prefixUpperBound(prefix)!, stored: 0, loading: undefined, loaded: false };
+      state = newNamespaceState(name);
       this.#namespaces.set(name, state);
     }
     return state;
-  }
-
-  /** Loads the namespace's stored bytes with one key+value scan (once per process). */
-  async #ready(state: NamespaceState): Promise<void> {
-    if (state.loaded) return;
-    state.loading ??= (async () => {
-      let total = 0;
-      try {
-        const iterator = this.#db.iterator({ ...VIEW, gte: state.prefix, lt: state.upperBound });
-        try {
-          for (;;) {
-            const entries = (await iterator.nextv(1000)) as [Uint8Array, Uint8Array][];
-            if (entries.length === 0) break;
-            for (const [key, value] of entries) {
-              total += key.length - state.prefix.length + value.length;
-              this.#sizes?.set(hashBytes(key), key, value.length);
-            }
-          }
-        } finally {
-          await iterator.close();
-        }
-      } catch (error) {
-        state.loading = undefined;
-        throw new BackendError('scan', error);
-      }
-      state.stored = total;
-      state.loaded = true;
-    })();
-    await state.loading;
   }
 
   #read(fullKey: Uint8Array): Promise<Uint8Array | undefined> | Uint8Array | undefined {
@@ -264,15 +154,10 @@ export class LevelBackend implements MuBackend {
 
   write(namespace: string, operations: readonly WriteOperation[], limits: WriteLimits): Promise<number> {
     const state = this.#namespace(namespace);
-    if (!state.loaded) return this.#ready(state).then(() => this.write(namespace, operations, limits));
+    if (!state.loaded)
+      return loadStoredBytes(this.#db, state, this.#sizes).then(() => this.write(namespace, operations, limits));
     if (operations.length === 1) return this.#writeOne(namespace, state, operations[0]!, limits);
     return this.#writeBatch(namespace, state, operations, limits);
-  }
-
-  #checkQuota(namespace: string, state: NamespaceState, delta: number, limits: WriteLimits): void {
-    if (delta > 0 && state.stored + delta > limits.maxStoredBytes) {
-      throw new QuotaExceededError(namespace, state.stored, delta, limits.maxStoredBytes);
-    }
   }
 
   /**
@@ -300,7 +185,7 @@ export class LevelBackend implements MuBackend {
     limits: WriteLimits,
   ): Promise<number> {
     const sizes = this.#sizes;
-    const direct = sizes !== undefined ? this.#fast() : undefined;
+    const direct = sizes !== undefined ? unhooked(this.#direct) : undefined;
     if (direct === undefined) {
       return this.#writeSlow(namespace, state, fullKey, hash, operation, limits).finally(() =>
         this.#locks.release(stripe),
@@ -312,7 +197,7 @@ export class LevelBackend implements MuBackend {
       const mapped = direct.prefixKey(fullKey, 'view', true);
       const previousLength = sizes!.get(hash, fullKey);
       delta = sizeOf(operation) - (previousLength === undefined ? 0 : operation.key.length + previousLength);
-      this.#checkQuota(namespace, state, delta, limits);
+      checkQuota(namespace, state.stored, delta, limits);
       write =
         operation.value === undefined
           ? previousLength === undefined
@@ -363,7 +248,7 @@ export class LevelBackend implements MuBackend {
       throw new BackendError('get', error);
     }
     const delta = sizeOf(operation) - (previous === undefined ? 0 : operation.key.length + previous.length);
-    this.#checkQuota(namespace, state, delta, limits);
+    checkQuota(namespace, state.stored, delta, limits);
     state.stored += delta;
     try {
       if (operation.value !== undefined) await this.#db.put(fullKey, operation.value, this.#writeOptions);
@@ -403,7 +288,7 @@ export class LevelBackend implements MuBackend {
         distinct.push(i);
       }
       const sizes = this.#sizes;
-      const direct = sizes !== undefined ? this.#fast() : undefined;
+      const direct = sizes !== undefined ? unhooked(this.#direct) : undefined;
       let previousLengths: (number | undefined)[];
       try {
         previousLengths = direct
@@ -422,7 +307,7 @@ export class LevelBackend implements MuBackend {
         const old = previousLengths[index];
         delta += sizeOf(operations[i]!) - (old === undefined ? 0 : operations[i]!.key.length + old);
       });
-      this.#checkQuota(namespace, state, delta, limits);
+      checkQuota(namespace, state.stored, delta, limits);
       state.stored += delta;
       try {
         if (direct) {
@@ -466,7 +351,7 @@ export class LevelBackend implements MuBackend {
     update: (current: Uint8Array | undefined) => { next: Uint8Array | undefined | null; result: T },
   ): Promise<{ result: T; storedBytes: number }> {
     const state = this.#namespace(namespace);
-    if (!state.loaded) await this.#ready(state);
+    if (!state.loaded) await loadStoredBytes(this.#db, state, this.#sizes);
     const fullKey = concatBytes(state.prefix, key);
     const hash = hashBytes(fullKey);
     const stripe = this.#locks.stripe(hash);
@@ -474,7 +359,7 @@ export class LevelBackend implements MuBackend {
     if (wait !== undefined) await wait;
     try {
       // In memory, read and write through the implementer API as single writes do (see #direct).
-      const direct = this.#sizes !== undefined ? this.#fast() : undefined;
+      const direct = this.#sizes !== undefined ? unhooked(this.#direct) : undefined;
       const mapped = direct?.prefixKey(fullKey, 'view', true);
       let current: Uint8Array | undefined;
       try {
@@ -490,7 +375,7 @@ export class LevelBackend implements MuBackend {
       const previousSize = current === undefined ? 0 : key.length + current.length;
       const nextSize = next === undefined ? 0 : key.length + next.length;
       const delta = nextSize - previousSize;
-      this.#checkQuota(namespace, state, delta, limits);
+      checkQuota(namespace, state.stored, delta, limits);
       state.stored += delta;
       try {
         if (direct) {
@@ -512,10 +397,7 @@ export class LevelBackend implements MuBackend {
 
   async increment(namespace: string, key: Uint8Array, delta: bigint, limits: WriteLimits): Promise<IncrementResult> {
     const { result, storedBytes } = await this.#readModifyWrite(namespace, key, limits, (current) => {
-      const base = current === undefined ? 0n : parseCounter(current);
-      if (base === undefined) throw new NotACounterError(readableKey(key));
-      const value = base + delta;
-      if (value < INT64_MIN || value > INT64_MAX) throw new CounterOverflowError(readableKey(key));
+      const value = addToCounter(key, current, delta);
       const next = formatCounter(value);
       return { next, result: { value, bytesWritten: key.length + next.length } };
     });
@@ -564,26 +446,13 @@ export class LevelBackend implements MuBackend {
 
   async storedBytes(namespace: string): Promise<number> {
     const state = this.#namespace(namespace);
-    await this.#ready(state);
+    await loadStoredBytes(this.#db, state, this.#sizes);
     return state.stored;
   }
-}
-
-function sizeOf(operation: WriteOperation): number {
-  return operation.value === undefined ? 0 : operation.key.length + operation.value.length;
 }
 
 function wrap(operation: string): (error: unknown) => never {
   return (error) => {
     throw new BackendError(operation, error);
   };
-}
-
-/** A key for an error message: its text when it is UTF-8, else hex. */
-function readableKey(key: Uint8Array): string {
-  try {
-    return fromUtf8(key);
-  } catch {
-    return Buffer.from(key).toString('hex');
-  }
 }

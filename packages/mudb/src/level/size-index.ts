@@ -1,4 +1,4 @@
-import { equalBytes } from './bytes.js';
+import { equalBytes } from '../bytes.js';
 
 interface SizeEntry {
   /** The key as stored: the same array the store keeps, so the index adds no key bytes. */

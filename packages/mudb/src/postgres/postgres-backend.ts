@@ -1,5 +1,4 @@
-import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
-import pg from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResult } from 'pg';
 import type {
   BackendCapabilities,
   CompareAndSwapResult,
@@ -10,10 +9,14 @@ import type {
   WriteLimits,
   WriteOperation,
 } from '../backend.js';
-import { equalBytes, formatCounter, fromUtf8, INT64_MAX, INT64_MIN, parseCounter } from '../bytes.js';
-import { BackendError, CounterOverflowError, MuDBError, NotACounterError, QuotaExceededError } from '../errors.js';
-import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
-import { checkSchema, checkTablePrefix, type Statement, Statements } from './sql.js';
+import { equalBytes } from '../bytes.js';
+import { addToCounter, formatCounter } from '../counter.js';
+import { BackendError, QuotaExceededError } from '../errors.js';
+import { checkQuota, sizeOf } from '../quota.js';
+import { bytes, namespaceColumn, view } from './bytea.js';
+import { PostgresConnection, type Query } from './connection.js';
+import { type RetryOptions, resolveRetry } from './retry.js';
+import { checkSchema, checkTablePrefix, Statements } from './sql.js';
 
 /** Options of {@link PostgresBackend}: where the database is (at most one of `pool`, `connectionString`, `connection`). */
 export interface PostgresBackendOptions {
@@ -41,8 +44,6 @@ export interface PostgresBackendOptions {
 const DDL_RACE = new Set(['23505', '42P06', '42P07', '42710']);
 const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 const EMPTY = new Uint8Array(0);
-
-type Query = readonly [statement: Statement | string, values?: readonly unknown[]];
 
 /**
  * A {@link MuBackend} over PostgreSQL through node-postgres (`pg`), shared by any number of processes and
@@ -73,12 +74,8 @@ type Query = readonly [statement: Statement | string, values?: readonly unknown[
 export class PostgresBackend implements MuBackend {
   readonly supports: BackendCapabilities;
   readonly #sql: Statements;
-  readonly #ownPool: boolean;
-  readonly #poolConfig: PoolConfig | undefined;
   readonly #createSchema: boolean;
-  readonly #retry: Required<RetryOptions>;
-  readonly #target: string;
-  #pool: Pool | undefined;
+  readonly #connection: PostgresConnection;
 
   /** @throws TypeError, RangeError on bad options (before any connection is made) */
   constructor(options: PostgresBackendOptions = {}) {
@@ -107,20 +104,18 @@ export class PostgresBackend implements MuBackend {
       throw new TypeError('createSchema must be a boolean');
     }
     this.#sql = new Statements(checkSchema(options.schema ?? 'mudb'), checkTablePrefix(options.tablePrefix ?? ''));
-    this.#retry = resolveRetry(options.retry);
+    const retry = resolveRetry(options.retry);
     this.#createSchema = options.createSchema ?? true;
-    this.#ownPool = options.pool === undefined;
     if (options.pool !== undefined) {
-      this.#pool = options.pool;
-      this.#target = describeTarget((options.pool as unknown as { options?: PoolConfig }).options ?? {});
+      this.#connection = new PostgresConnection({ pool: options.pool }, retry);
     } else {
       const base: PoolConfig =
         options.connectionString !== undefined
           ? { connectionString: options.connectionString }
           : { ...(options.connection ?? {}) };
       // Pipelining sends a transaction's statements together: one round trip per set or batch.
-      this.#poolConfig = { connectionTimeoutMillis: 10_000, ...base, max: poolSize, pipeline: true };
-      this.#target = describeTarget(this.#poolConfig);
+      const config = { connectionTimeoutMillis: 10_000, ...base, max: poolSize, pipeline: true };
+      this.#connection = new PostgresConnection({ config }, retry);
     }
     this.supports = Object.freeze({
       sharedAcrossProcesses: true,
@@ -133,7 +128,7 @@ export class PostgresBackend implements MuBackend {
 
   /** The pg pool in use (undefined before `open` when the backend creates its own). */
   get pool(): Pool | undefined {
-    return this.#pool;
+    return this.#connection.pool;
   }
 
   /** The schema-qualified, quoted names of the two tables, e.g. for a migration or a cleanup. */
@@ -146,43 +141,26 @@ export class PostgresBackend implements MuBackend {
    * @throws BackendError when PostgreSQL cannot be reached or the schema cannot be created
    */
   async open(): Promise<void> {
-    if (this.#pool === undefined) {
-      const pool = new pg.Pool(this.#poolConfig);
-      // An idle client whose server went away emits 'error' on the pool; pg drops that client, and the next
-      // operation reports the problem. Without a listener the process would crash.
-      pool.on('error', () => {});
-      this.#pool = pool;
-    }
-    try {
-      const client = await this.#connect('open');
+    await this.#connection.open(async (client) => {
+      if (!this.#createSchema) return;
       try {
-        if (this.#createSchema) await this.#createTables(client);
+        await this.#createTables(client);
       } catch (error) {
         throw new BackendError(`open (creating the tables ${this.#sql.namespaces} and ${this.#sql.entries})`, error);
-      } finally {
-        client.release();
       }
-    } catch (error) {
-      // A failed open leaves nothing behind: the pool this backend created is ended.
-      await this.close().catch(() => {});
-      throw error;
-    }
+    });
   }
 
   /** Ends the pool the backend created; a pool passed in `options.pool` is left to its owner. */
-  async close(): Promise<void> {
-    const pool = this.#pool;
-    if (pool === undefined || !this.#ownPool) return;
-    this.#pool = undefined;
-    try {
-      await pool.end();
-    } catch (error) {
-      throw new BackendError('close', error);
-    }
+  close(): Promise<void> {
+    return this.#connection.close();
   }
 
   async get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const result = await this.#query<{ value: Buffer }>('get', this.#sql.get, [namespaceColumn(namespace), bytes(key)]);
+    const result = await this.#connection.query<{ value: Buffer }>('get', this.#sql.get, [
+      namespaceColumn(namespace),
+      bytes(key),
+    ]);
     const row = result.rows[0];
     return row === undefined ? undefined : view(row.value);
   }
@@ -190,7 +168,7 @@ export class PostgresBackend implements MuBackend {
   async getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     const buffers = keys.map(bytes);
-    const result = await this.#query<{ key: Buffer; value: Buffer }>('getMany', this.#sql.getMany, [
+    const result = await this.#connection.query<{ key: Buffer; value: Buffer }>('getMany', this.#sql.getMany, [
       namespaceColumn(namespace),
       buffers,
     ]);
@@ -200,7 +178,7 @@ export class PostgresBackend implements MuBackend {
   }
 
   async has(namespace: string, key: Uint8Array): Promise<boolean> {
-    const result = await this.#query('has', this.#sql.has, [namespaceColumn(namespace), bytes(key)]);
+    const result = await this.#connection.query('has', this.#sql.has, [namespaceColumn(namespace), bytes(key)]);
     return result.rows.length > 0;
   }
 
@@ -232,15 +210,15 @@ export class PostgresBackend implements MuBackend {
       queries.push([this.#sql.deleteMany, [ns, deletes.map((operation) => bytes(operation.key))]]);
     }
     queries.push(['COMMIT']);
-    return this.#transaction('write', async (client) => {
+    return this.#connection.transaction('write', async (client) => {
       try {
-        const results = await this.#run(client, queries);
+        const results = await this.#connection.run(client, queries);
         return Number((results[2]!.rows[0] as { stored_bytes: string }).stored_bytes);
       } catch (error) {
         if (!this.#isQuotaViolation(error)) throw error;
         // Refused, and rolled back. Read the figures again, only to say by how much.
         await client.query('ROLLBACK');
-        const figures = await this.#run(client, [
+        const figures = await this.#connection.run(client, [
           [single ? this.#sql.deltaOne : this.#sql.deltaMany, [ns, keys, newBytes]],
         ]);
         const row = figures[0]!.rows[0] as { stored: string | null; delta: string };
@@ -252,13 +230,10 @@ export class PostgresBackend implements MuBackend {
   increment(namespace: string, key: Uint8Array, delta: bigint, limits: WriteLimits): Promise<IncrementResult> {
     const ns = namespaceColumn(namespace);
     const keyBuffer = bytes(key);
-    return this.#transaction('increment', async (client) => {
+    return this.#connection.transaction('increment', async (client) => {
       const [stored, old] = await this.#lock(client, ns, [this.#sql.oldValue, [ns, keyBuffer]]);
       const current = (old.rows[0] as { value: Buffer } | undefined)?.value;
-      const base = current === undefined ? 0n : parseCounter(current);
-      if (base === undefined) throw new NotACounterError(readableKey(key));
-      const value = base + delta;
-      if (value < INT64_MIN || value > INT64_MAX) throw new CounterOverflowError(readableKey(key));
+      const value = addToCounter(key, current, delta);
       const next = formatCounter(value);
       const sizeDelta = key.length + next.length - (current === undefined ? 0 : key.length + current.length);
       checkQuota(namespace, stored, sizeDelta, limits);
@@ -276,12 +251,12 @@ export class PostgresBackend implements MuBackend {
   ): Promise<CompareAndSwapResult> {
     const ns = namespaceColumn(namespace);
     const keyBuffer = bytes(key);
-    return this.#transaction('compareAndSwap', async (client) => {
+    return this.#connection.transaction('compareAndSwap', async (client) => {
       const [stored, old] = await this.#lock(client, ns, [this.#sql.oldValue, [ns, keyBuffer]]);
       const row = old.rows[0] as { value: Buffer } | undefined;
       const current = row === undefined ? undefined : view(row.value);
       if (!equalBytes(current, expected)) {
-        await this.#run(client, [['ROLLBACK']]);
+        await this.#connection.run(client, [['ROLLBACK']]);
         return { swapped: false, current, storedBytes: stored };
       }
       const previousSize = current === undefined ? 0 : key.length + current.length;
@@ -304,12 +279,12 @@ export class PostgresBackend implements MuBackend {
     values.push(options.limit);
     const withValues = options.values !== false;
     const statement = this.#sql.range({ lower, upper, reverse: options.reverse === true, values: withValues });
-    const result = await this.#query<{ key: Buffer; value?: Buffer }>('range', statement, values);
+    const result = await this.#connection.query<{ key: Buffer; value?: Buffer }>('range', statement, values);
     return result.rows.map((row) => [view(row.key), withValues ? view(row.value!) : EMPTY] as const);
   }
 
   async storedBytes(namespace: string): Promise<number> {
-    const result = await this.#query<{ stored_bytes: string }>('storedBytes', this.#sql.storedBytes, [
+    const result = await this.#connection.query<{ stored_bytes: string }>('storedBytes', this.#sql.storedBytes, [
       namespaceColumn(namespace),
     ]);
     const row = result.rows[0];
@@ -323,7 +298,7 @@ export class PostgresBackend implements MuBackend {
    * @returns the namespace's stored bytes and what `read` returned
    */
   async #lock(client: PoolClient, ns: Buffer, read: Query): Promise<[number, QueryResult]> {
-    const [, locked, result] = await this.#run(client, [[BEGIN], [this.#sql.lockNamespace, [ns]], read]);
+    const [, locked, result] = await this.#connection.run(client, [[BEGIN], [this.#sql.lockNamespace, [ns]], read]);
     return [Number((locked!.rows[0] as { stored_bytes: string }).stored_bytes), result!];
   }
 
@@ -344,7 +319,7 @@ export class PostgresBackend implements MuBackend {
     if (delta !== 0) queries.push([this.#sql.addStoredBytes, [namespaceColumn(namespace), delta, cap(limits)]]);
     queries.push(['COMMIT']);
     try {
-      await this.#run(client, queries);
+      await this.#connection.run(client, queries);
     } catch (error) {
       if (this.#isQuotaViolation(error)) throw new QuotaExceededError(namespace, stored, delta, limits.maxStoredBytes);
       throw error;
@@ -362,86 +337,6 @@ export class PostgresBackend implements MuBackend {
       pgError?.code === '23514' &&
       (pgError.constraint === undefined || pgError.constraint === this.#sql.quotaConstraint)
     );
-  }
-
-  /**
-   * Sends `queries` on one client: all at once when the client pipelines (results arrive in order), else
-   * one after another. Rejects with the first failure; the statements after it fail too (the transaction
-   * is aborted), and their errors are not the cause.
-   */
-  async #run(client: PoolClient, queries: readonly Query[]): Promise<QueryResult[]> {
-    const submit = ([statement, values]: Query) =>
-      typeof statement === 'string'
-        ? client.query(statement)
-        : client.query({ name: statement.name, text: statement.text, values: values as unknown[] });
-    if ((client as { pipeline?: boolean }).pipeline === true) {
-      const settled = await Promise.allSettled(queries.map(submit));
-      const results: QueryResult[] = [];
-      for (const outcome of settled) {
-        if (outcome.status === 'rejected') throw outcome.reason;
-        results.push(outcome.value);
-      }
-      return results;
-    }
-    const results: QueryResult[] = [];
-    for (const query of queries) results.push(await submit(query));
-    return results;
-  }
-
-  /** A one-statement read outside any transaction. */
-  async #query<Row extends QueryResultRow = QueryResultRow>(
-    operation: string,
-    statement: Statement,
-    values: unknown[],
-  ): Promise<QueryResult<Row>> {
-    const client = await this.#connect(operation);
-    let broken: Error | undefined;
-    try {
-      return await client.query<Row>({ name: statement.name, text: statement.text, values });
-    } catch (error) {
-      if (isConnectionLoss(error)) broken = error as Error;
-      throw new BackendError(operation, error);
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /**
-   * Runs `body` (which begins and commits its own transaction) on one client, rolling back on any failure
-   * and running it again after serialization failures and deadlocks.
-   */
-  #transaction<T>(operation: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
-    return withRetry(async () => {
-      const client = await this.#connect(operation);
-      let broken: Error | undefined;
-      try {
-        return await body(client);
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          broken = rollbackError as Error;
-        }
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    }, this.#retry).catch((error: unknown) => {
-      throw error instanceof MuDBError ? error : new BackendError(operation, error);
-    });
-  }
-
-  async #connect(operation: string): Promise<PoolClient> {
-    const pool = this.#pool;
-    if (pool === undefined) throw new BackendError(operation, new Error('the PostgreSQL backend is not open'));
-    try {
-      return await pool.connect();
-    } catch (error) {
-      throw new BackendError(
-        `${operation}: cannot connect to PostgreSQL at ${this.#target}; check that the server is running and that host, port, user, password and database are right`,
-        error,
-      );
-    }
   }
 
   /** Creates the schema and tables; concurrent creators (several processes starting together) are tolerated. */
@@ -474,69 +369,7 @@ export function createPostgresBackend(options: string | PostgresBackendOptions =
   return new PostgresBackend(typeof options === 'string' ? { connectionString: options } : options);
 }
 
-function checkQuota(namespace: string, stored: number, delta: number, limits: WriteLimits): void {
-  if (delta > 0 && stored + delta > limits.maxStoredBytes) {
-    throw new QuotaExceededError(namespace, stored, delta, limits.maxStoredBytes);
-  }
-}
-
 /** The quota as a SQL parameter: NULL when there is none (or none a bigint could tell from none). */
 function cap(limits: WriteLimits): number | null {
   return limits.maxStoredBytes > Number.MAX_SAFE_INTEGER ? null : limits.maxStoredBytes;
-}
-
-function sizeOf(operation: WriteOperation): number {
-  return operation.value === undefined ? 0 : operation.key.length + operation.value.length;
-}
-
-/** The namespace's column value: its UTF-8 bytes (names may hold `\0`, which `text` cannot). */
-function namespaceColumn(namespace: string): Buffer {
-  return Buffer.from(namespace, 'utf8');
-}
-
-/** A Buffer over the same memory (pg sends Buffers as binary parameters and inside bytea arrays). */
-function bytes(array: Uint8Array): Buffer {
-  return Buffer.isBuffer(array) ? array : Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-}
-
-/**
- * A plain Uint8Array of a Buffer pg returned (MuDB's values are Uint8Arrays, not Buffers). Small Buffers are
- * slices of Node's shared pool, whose `.buffer` would show the caller bytes of other reads (other
- * namespaces'), so those are copied; a Buffer that owns its memory is wrapped as it is.
- */
-function view(buffer: Buffer): Uint8Array {
-  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
-    ? new Uint8Array(buffer.buffer, 0, buffer.byteLength)
-    : new Uint8Array(buffer);
-}
-
-function isConnectionLoss(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  // Class 08 is connection exceptions; pg's own socket errors carry Node's codes or none.
-  return typeof code !== 'string' || code.startsWith('08') || code.startsWith('E') || code === '57P01';
-}
-
-/** host:port/database for messages, never the password. */
-function describeTarget(config: PoolConfig): string {
-  if (config.connectionString !== undefined) {
-    try {
-      const url = new URL(config.connectionString);
-      return `${url.hostname || 'localhost'}:${url.port || 5432}${url.pathname}`;
-    } catch {
-      return '(unparsable connection string)';
-    }
-  }
-  const host = config.host ?? process.env.PGHOST ?? 'localhost';
-  const port = config.port ?? process.env.PGPORT ?? 5432;
-  const database = config.database ?? process.env.PGDATABASE ?? config.user ?? process.env.PGUSER ?? '';
-  return `${host}:${port}/${database}`;
-}
-
-/** A key for an error message: its text when it is UTF-8, else hex. */
-function readableKey(key: Uint8Array): string {
-  try {
-    return fromUtf8(key);
-  } catch {
-    return bytes(key).toString('hex');
-  }
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClassicLevel } from 'classic-level';
-import { LevelBackend } from '../level-backend.js';
+import { LevelBackend } from '../level/level-backend.js';
 import { type ClientCredential, createMuDBServer } from './server.js';
 
 const usage = `usage: mudb-server --data <dir> (--port <n> [--host <addr>] | --socket <path>)

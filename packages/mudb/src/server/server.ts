@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { isMuError } from '@mu/errors';
 import type { MuBackend, RangeOptions, WriteOperation } from '../backend.js';
 import { AuthError, ForbiddenError, MuDBError, ProtocolError } from '../errors.js';
 import { MAX_PAGE } from '../limits.js';
@@ -413,7 +414,8 @@ function allowed(grant: Grant, namespace: string): boolean {
 
 /** An error answer: code, message, and the error's own fields (sizes, limits) as JSON. */
 export function errorFrame(id: number, error: unknown): Uint8Array {
-  const known = error instanceof MuDBError;
+  // A brand, not `instanceof`: the backend may come from another loaded copy of this package.
+  const known = isMuError(error) && error.code.startsWith('MUDB_');
   const code = known
     ? error.code
     : error instanceof RangeError
