@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
-import { patchGlue } from '../src/glue-patch.js';
-import { TRANSPILE_OPTIONS } from '../src/transpile-cache.js';
-import { capMemories } from '../src/wasm-binary.js';
-import { serveHttp } from '../src/worker/http-host.js';
+import { serveHttp } from '../src/guest/http-host.js';
+import { patchGlue } from '../src/transpile/glue-patch.js';
+import { TRANSPILE_OPTIONS } from '../src/transpile/transpile-messages.js';
+import { capMemories } from '../src/transpile/wasm-binary.js';
 import { buildFixture, buildHttpFixture } from '../test/helpers/fixtures.js';
 import { inThreadImports } from '../test/helpers/in-thread-host.js';
 

@@ -16,9 +16,9 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readCoreModules, transpileCached } from '../src/transpile-cache.js';
-import { capMemories } from '../src/wasm-binary.js';
-import { serveHttp } from '../src/worker/http-host.js';
+import { serveHttp } from '../src/guest/http-host.js';
+import { readCoreModules, transpileCached } from '../src/transpile/transpile-cache.js';
+import { capMemories } from '../src/transpile/wasm-binary.js';
 import { buildHttpFixture } from '../test/helpers/fixtures.js';
 import { inThreadImports } from '../test/helpers/in-thread-host.js';
 

@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every error the runtime throws or answers on purpose carries a stable `code` (`RUNTIME_*`).
  * Codes are public API (listed in the README); messages may change.
@@ -21,14 +23,11 @@ export type RuntimeErrorCode =
   | 'RUNTIME_BAD_RESPONSE'
   | 'RUNTIME_OVERLOADED';
 
-/** Options every runtime error accepts. */
-export interface RuntimeErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+/** Options every runtime error accepts (`cause`, `details`). */
+export type RuntimeErrorOptions = MuErrorOptions;
 
 /**
- * The base of every runtime error.
+ * The base of every runtime error: a {@link MuError} with a `RUNTIME_*` code.
  *
  * @example
  * ```ts
@@ -37,21 +36,8 @@ export interface RuntimeErrorOptions {
  * }
  * ```
  */
-export class MuRuntimeError extends Error {
+export class MuRuntimeError extends MuError<RuntimeErrorCode> {
   override name = 'MuRuntimeError';
-  /** Stable, machine-readable code (`RUNTIME_*`). */
-  readonly code: RuntimeErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-  /** Extra facts (sizes, limits, names) that help the caller fix the problem. */
-  readonly details: string | undefined;
-
-  constructor(code: RuntimeErrorCode, shortMessage: string, options: RuntimeErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /** The bytes are not a WebAssembly component (a core module, or not Wasm at all). */

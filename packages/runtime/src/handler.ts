@@ -1,5 +1,6 @@
+import { errorResponse } from '@mu/errors';
 import { MuRuntimeError } from './errors.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from './host/runtime.js';
 
 /** Options of {@link createRuntimeHandler}. */
 export interface RuntimeHandlerOptions {
@@ -42,20 +43,14 @@ export function createRuntimeHandler(
   return async (request) => {
     const routed = route(request);
     if (routed === undefined || !runtime.has(routed.jobId)) {
-      return Response.json(
-        { error: { code: 'RUNTIME_JOB_NOT_FOUND', message: 'no such job on this node' } },
-        { status: 404, headers: { 'mu-error': 'RUNTIME_JOB_NOT_FOUND' } },
-      );
+      return errorResponse('RUNTIME_JOB_NOT_FOUND', 'no such job on this node', { status: 404 });
     }
     try {
       return await runtime.fetch(routed.jobId, routed.request);
     } catch (error) {
       if (error instanceof MuRuntimeError) {
         const status = error.code === 'RUNTIME_JOB_NOT_FOUND' ? 404 : 503;
-        return Response.json(
-          { error: { code: error.code, message: error.shortMessage } },
-          { status, headers: { 'mu-error': error.code } },
-        );
+        return errorResponse(error.code, error.shortMessage, { status });
       }
       throw error;
     }

@@ -1,4 +1,25 @@
-export * from './cache/index.js';
+export {
+  type CacheEntryInfo,
+  createDefaultPolicy,
+  createGdsfPolicy,
+  createHybridHistogramPolicy,
+  createLruPolicy,
+  createTtlPolicy,
+  type DefaultPolicyOptions,
+  type GdsfPolicyOptions,
+  generateTrace,
+  type HistogramWindowOptions,
+  KeepAliveCache,
+  type KeepAliveCacheOptions,
+  type KeepAliveCacheStats,
+  type KeepAlivePolicy,
+  type KeepAliveSetOptions,
+  type SimulationResult,
+  simulateKeepAlive,
+  type Trace,
+  type TraceApp,
+  type TraceOptions,
+} from './cache/index.js';
 export {
   GUEST_ERROR_STATUS,
   type GuestErrorCode,
@@ -17,19 +38,18 @@ export {
   WrongWorldError,
 } from './errors.js';
 export { createRuntimeHandler, type RuntimeHandlerOptions } from './handler.js';
-export { emptyJobUsage, type JobUsage } from './metering.js';
-export type { LogEntry, LogLevel } from './protocol.js';
+export type { Registration } from './host/app-registry.js';
+export { emptyJobUsage, type JobUsage } from './host/metering.js';
 export {
   type AppLimits,
   type AppOptions,
-  createRuntime,
+  DEFAULT_APP_LIMITS,
   type JobLogEntry,
-  type Receipt,
-  type Registration,
-  type Runtime,
   type RuntimeOptions,
-  type RuntimeStats,
-} from './runtime.js';
-export { capMemories, sha256Hex, type WasmKind, wasmKind } from './wasm-binary.js';
+} from './host/options.js';
+export type { Receipt } from './host/receipt.js';
+export { createRuntime, type Runtime, type RuntimeStats } from './host/runtime.js';
+export type { LogEntry, LogLevel } from './threads/messages.js';
+export { capMemories, sha256Hex, type WasmKind, wasmKind } from './transpile/wasm-binary.js';
+export { MU_WORLD_IMPORTS, type World } from './transpile/worlds.js';
 export { muWitPath } from './wit.js';
-export { MU_WORLD_IMPORTS, type World } from './worlds.js';

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { patchGlue } from '../src/glue-patch.js';
-import { TRANSPILE_OPTIONS, transpileCached } from '../src/transpile-cache.js';
-import { serveHttp } from '../src/worker/http-host.js';
+import { serveHttp } from '../src/guest/http-host.js';
+import { patchGlue } from '../src/transpile/glue-patch.js';
+import { transpileCached } from '../src/transpile/transpile-cache.js';
+import { TRANSPILE_OPTIONS } from '../src/transpile/transpile-messages.js';
 import { buildFixture, buildHttpFixture } from './helpers/fixtures.js';
 import { inThreadImports } from './helpers/in-thread-host.js';
 

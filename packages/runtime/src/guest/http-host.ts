@@ -4,7 +4,7 @@
  * Outbound requests go through the main thread (a host call, like KV) and only to the job's allowed hosts;
  * anything else answers `HTTP-request-denied`.
  */
-import type { OutboundRequest, OutboundResponse } from '../protocol.js';
+import type { OutboundRequest, OutboundResponse } from '../threads/messages.js';
 import type { HostCallClient } from './keyvalue-host.js';
 import { type ByteSink, InputStream, OutputStream, Pollable } from './wasi-host.js';
 

@@ -5,9 +5,17 @@
  * requests.
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { CALL_SLOT, HOST_CALLS, HOST_REPLY, MAIN_PARKED, REPLY_IN_SLOT, SPIN_READY, spinFor } from '../channel.js';
-import type { HostCall, HostOperation, HostPortMessage, HostReply } from '../protocol.js';
-import type { Slot } from '../wire.js';
+import type { HostCall, HostOperation, HostPortMessage, HostReply } from '../threads/messages.js';
+import type { Slot } from '../threads/slot-codec.js';
+import {
+  CALL_SLOT,
+  HOST_CALLS,
+  HOST_REPLY,
+  MAIN_PARKED,
+  REPLY_IN_SLOT,
+  SPIN_READY,
+  spinFor,
+} from '../threads/wake-channel.js';
 
 /** A wasi:keyvalue `error` value, thrown as a result's error payload (jco's convention). */
 type KeyValueError = { tag: 'no-such-store' } | { tag: 'access-denied' } | { tag: 'other'; val: string };

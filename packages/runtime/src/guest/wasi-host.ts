@@ -4,16 +4,20 @@
  * the job spec's env as the environment. All synchronous (Node 20 has no JSPI).
  */
 import { getRandomValues } from 'node:crypto';
-import type { LogLevel } from '../protocol.js';
+import { MuRuntimeError } from '../errors.js';
+import type { LogLevel } from '../threads/messages.js';
 
 /** Where a guest's output goes. */
 export interface WasiSink {
   write(level: LogLevel, text: string): void;
 }
 
-/** A guest called `wasi:cli/exit`: ends the request like a trap. */
-export class GuestExit extends Error {
-  override name = 'GuestExit';
+/** A guest called `wasi:cli/exit`: ends the request like a trap (its message is the request's error message). */
+export class GuestExitError extends MuRuntimeError {
+  override name = 'GuestExitError';
+  constructor(message: string) {
+    super('RUNTIME_TRAP', message);
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -197,7 +201,7 @@ export function createWasiHost(env: readonly [string, string][], sink: WasiSink)
       },
       'wasi:cli/exit': {
         exit: (status: { tag: string }) => {
-          throw new GuestExit(`the guest called exit (${status.tag})`);
+          throw new GuestExitError(`the guest called exit (${status.tag})`);
         },
       },
       'wasi:cli/stdin': { getStdin: () => stdin },

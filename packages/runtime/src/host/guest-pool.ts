@@ -1,4 +1,15 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type {
+  FromWorkerMessage,
+  HostCall,
+  HostPortMessage,
+  HostReply,
+  PortMessageFromWorker,
+  PortMessageToWorker,
+  ToWorkerMessage,
+  WorkerData,
+} from '../threads/messages.js';
+import { createSlots, Slot } from '../threads/slot-codec.js';
 import {
   CALL_SLOT,
   createControl,
@@ -10,23 +21,13 @@ import {
   REPLY_ON_PORT,
   REQUEST_SLOT,
   RESPONSE_SLOT,
+  SPARES_TO_MAKE,
   SPIN_READY,
   spinFor,
   TO_WORKER,
   WORKER_PARKED,
-} from './channel.js';
-import type {
-  FromWorkerMessage,
-  HostCall,
-  HostPortMessage,
-  HostReply,
-  PortMessageFromWorker,
-  PortMessageToWorker,
-  ToWorkerMessage,
-  WorkerData,
-} from './protocol.js';
-import { createSlots, Slot } from './wire.js';
-import { workerEntry } from './worker-entry.js';
+} from '../threads/wake-channel.js';
+import { workerEntry } from '../worker-entry.js';
 
 /** How long one polling turn of the main thread busy-waits before it lets the event loop run, µs. */
 const INLINE_SPIN_MICROS = 5;
@@ -39,7 +40,7 @@ export interface GuestWorker {
   readonly port: MessagePort;
   /** Host calls in, their replies out (when they miss the slots). */
   readonly hostPort: MessagePort;
-  /** The control block shared with the worker (see channel.ts). */
+  /** The control block shared with the worker (see wake-channel.ts). */
   readonly control: Int32Array;
   /** Requests and KV replies to the worker. */
   readonly toWorker: Slot;
@@ -80,7 +81,7 @@ export interface GuestPoolEvents {
 /**
  * A fixed-size pool of guest worker threads; a terminated worker is replaced at once.
  *
- * Warm requests, their responses and single-key KV calls travel through shared-memory slots (wire.ts); the rest
+ * Warm requests, their responses and single-key KV calls travel through shared-memory slots (slot-codec.ts); the rest
  * on MessagePorts. While a worker is busy, the main thread polls the workers' control blocks on each turn of its
  * event loop (setImmediate: timers and I/O keep running) for up to `spinMicros` after the last message, so a
  * fast guest's answer or KV call is seen without waking this thread through the kernel. Past that budget it
@@ -303,6 +304,13 @@ export class GuestPool {
       `calls ${Atomics.load(control, HOST_CALLS)}/${worker.hostPortTaken}+${Atomics.load(control, CALL_SLOT)}/${worker.slotCallsTaken} ` +
       `reply ${Atomics.load(control, HOST_REPLY)}; parked worker ${Atomics.load(control, WORKER_PARKED)} main ${Atomics.load(control, MAIN_PARKED)} polling ${this.#polling}`
     );
+  }
+
+  /** Proxy-world spare instances the live workers have yet to make (each worker counts its own, see wake-channel.ts). */
+  sparesToMake(): number {
+    let total = 0;
+    for (const worker of this.workers) if (worker.alive) total += Atomics.load(worker.control, SPARES_TO_MAKE);
+    return total;
   }
 
   /** Stops a worker (a runaway guest) and starts a fresh one in its place; returns the new one. */

@@ -1,5 +1,5 @@
 import { type Bucket, MuDBError, type Namespace } from '@mu/mudb';
-import type { HostCall, HostReply } from './protocol.js';
+import type { HostCall, HostReply } from '../threads/messages.js';
 
 function message(error: unknown): string {
   if (error instanceof MuDBError) return `${(error as MuDBError).code}: ${(error as MuDBError).shortMessage}`;

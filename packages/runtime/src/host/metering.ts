@@ -1,3 +1,5 @@
+import type { MuDB } from '@mu/mudb';
+
 /**
  * What one job used since the last `takeUsage()`: the figures a usage report (and a provider's bill) needs.
  *
@@ -59,4 +61,37 @@ export function emptyJobUsage(): JobUsage {
     kvBytesWritten: 0,
     kvStoredBytes: 0,
   };
+}
+
+/** The usage of every job since the last {@link UsageMeter.take}, counted as requests run. */
+export class UsageMeter {
+  readonly #usage = new Map<string, JobUsage>();
+
+  /** The usage record of a job (created on its first request since the last take). */
+  of(jobId: string): JobUsage {
+    let usage = this.#usage.get(jobId);
+    if (usage === undefined) {
+      usage = emptyJobUsage();
+      this.#usage.set(jobId, usage);
+    }
+    return usage;
+  }
+
+  /** Usage per job since the last call, with the KV figures of each job's MuDB namespace; resets the counters. */
+  take(db: MuDB): Map<string, JobUsage> {
+    const taken = new Map<string, JobUsage>();
+    for (const [jobId, usage] of this.#usage) {
+      const kv = db.namespace(jobId).takeUsage();
+      taken.set(jobId, {
+        ...usage,
+        kvReads: kv.reads,
+        kvWrites: kv.writes,
+        kvBytesRead: kv.bytesRead,
+        kvBytesWritten: kv.bytesWritten,
+        kvStoredBytes: kv.storedBytes,
+      });
+    }
+    this.#usage.clear();
+    return taken;
+  }
 }

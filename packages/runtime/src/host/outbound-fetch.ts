@@ -1,4 +1,4 @@
-import type { HostReply, OutboundRequest, OutboundResponse } from './protocol.js';
+import type { HostReply, OutboundRequest, OutboundResponse } from '../threads/messages.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'host', 'upgrade']);
 

@@ -3,8 +3,8 @@
  * Imports nothing but types, so the worker bundle stays free of main-thread code.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { GuestErrorCode } from './errors.js';
-import type { World } from './worlds.js';
+import type { GuestErrorCode } from '../errors.js';
+import type { World } from '../transpile/worlds.js';
 
 /** Log levels, as the Mu world's `log` interface names them. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -21,9 +21,9 @@ export interface WorkerData {
   port: MessagePort;
   /** Port the worker posts host calls (MuDB, outbound HTTP) on; the reply comes back on it. */
   hostPort: MessagePort;
-  /** The control block shared with the main thread (see channel.ts). */
+  /** The control block shared with the main thread (see wake-channel.ts). */
   control: SharedArrayBuffer;
-  /** The two message slots shared with the main thread (see wire.ts). */
+  /** The two message slots shared with the main thread (see slot-codec.ts). */
   slots: SharedArrayBuffer;
   /** How long the worker busy-waits for its next message or a host call's reply before sleeping, µs. */
   spinMicros: number;
@@ -68,7 +68,7 @@ export interface RequestMessage {
 export type ToWorkerMessage = LoadMessage | UnloadMessage | RequestMessage;
 
 /**
- * Sent on a port only to wake a thread that sleeps while a message waits for it in a slot (see wire.ts); it
+ * Sent on a port only to wake a thread that sleeps while a message waits for it in a slot (see slot-codec.ts); it
  * carries nothing.
  */
 export interface WakeMessage {

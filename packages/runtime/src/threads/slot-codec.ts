@@ -16,7 +16,7 @@ import type {
   LogLevel,
   RequestMessage,
   ResponseMessage,
-} from './protocol.js';
+} from './messages.js';
 
 /** Bytes of one slot. */
 export const SLOT_BYTES = 64 * 1024;
@@ -26,8 +26,11 @@ export function createSlots(): SharedArrayBuffer {
   return new SharedArrayBuffer(2 * SLOT_BYTES);
 }
 
-class Overflow extends Error {}
-const overflow = new Overflow();
+/**
+ * What a write past the slot's end throws, and the encoders catch (then return false). A plain frozen value, not an
+ * Error: made once, compared by identity, and no stack to capture on a path that big bodies take.
+ */
+const overflow = Object.freeze({ reason: 'the message does not fit in its slot' });
 
 /** A cursor over one slot. */
 export class Slot {

@@ -1,5 +1,5 @@
 /**
- * The signals the main thread and a guest worker share beside their message ports and slots (wire.ts): an
+ * The signals the main thread and a guest worker share beside their message ports and slots (slot-codec.ts): an
  * Int32Array over a SharedArrayBuffer. Each side counts what it has sent on each path; the other side notices a
  * message by reading memory while it busy-waits, instead of being woken by the kernel.
  *
@@ -20,7 +20,7 @@ export const FROM_WORKER = 1;
 export const HOST_CALLS = 2;
 /** 0 while a host call waits for its reply; {@link REPLY_ON_PORT} or {@link REPLY_IN_SLOT} once it is there. */
 export const HOST_REPLY = 3;
-/** Requests the main thread has written to the worker's slot (see wire.ts). */
+/** Requests the main thread has written to the worker's slot (see slot-codec.ts). */
 export const REQUEST_SLOT = 4;
 /** Responses the worker has written to its slot. */
 export const RESPONSE_SLOT = 5;
@@ -32,8 +32,13 @@ export const WORKER_PARKED = 7;
 export const MAIN_PARKED = 8;
 /** 1 while the worker makes a spare instance between requests (the main thread prefers another worker then). */
 export const WORKER_INSTANTIATING = 9;
+/**
+ * Proxy-world spare instances the worker has yet to make, over the apps it holds (0: every app has its spares).
+ * Written by the worker where spares are taken and made; read only for monitoring (`stats().sparesToMake`).
+ */
+export const SPARES_TO_MAKE = 10;
 /** Int32 slots in the control block. */
-export const CONTROL_SLOTS = 10;
+export const CONTROL_SLOTS = 11;
 
 export const REPLY_ON_PORT = 1;
 export const REPLY_IN_SLOT = 2;

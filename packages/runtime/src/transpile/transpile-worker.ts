@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { patchGlue } from './glue-patch.js';
-import { TRANSPILE_OPTIONS, type TranspileJob, type TranspileResult } from './transpile-protocol.js';
+import { TRANSPILE_OPTIONS, type TranspileJob, type TranspileResult } from './transpile-messages.js';
 
 const port = parentPort!;
 

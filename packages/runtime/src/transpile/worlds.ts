@@ -1,4 +1,4 @@
-import { MissingExportError, UnsupportedImportError, WrongWorldError } from './errors.js';
+import { MissingExportError, UnsupportedImportError, WrongWorldError } from '../errors.js';
 
 /** The worlds a component may target. */
 export type World = 'mu' | 'wasi-http';

@@ -4,11 +4,11 @@
  * fails (`the host did not answer`), so use it with apps that make none.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { createControl } from '../../src/channel.js';
-import { createSlots, Slot } from '../../src/wire.js';
-import { createHttpImports } from '../../src/worker/http-host.js';
-import { createKeyValueImports, HostCallClient } from '../../src/worker/keyvalue-host.js';
-import { createWasiHost } from '../../src/worker/wasi-host.js';
+import { createHttpImports } from '../../src/guest/http-host.js';
+import { createKeyValueImports, HostCallClient } from '../../src/guest/keyvalue-host.js';
+import { createWasiHost } from '../../src/guest/wasi-host.js';
+import { createSlots, Slot } from '../../src/threads/slot-codec.js';
+import { createControl } from '../../src/threads/wake-channel.js';
 
 /** Guest imports for the given world, served in this thread. */
 export function inThreadImports(world: 'wasi-http' | 'mu'): Record<string, Record<string, unknown>> {

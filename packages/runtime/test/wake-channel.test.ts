@@ -3,9 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openMuDB } from '@mu/mudb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AdaptiveSpin, createControl, SPIN_EXPIRED, SPIN_PREEMPTED, SPIN_READY, spinFor } from '../src/channel.js';
-import { GuestPool } from '../src/guest-pool.js';
+import { GuestPool } from '../src/host/guest-pool.js';
 import { createRuntime } from '../src/index.js';
+import {
+  AdaptiveSpin,
+  createControl,
+  SPIN_EXPIRED,
+  SPIN_PREEMPTED,
+  SPIN_READY,
+  spinFor,
+} from '../src/threads/wake-channel.js';
 import { buildFixture, type Fixture } from './helpers/fixtures.js';
 
 describe('spin-then-park primitives', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createRuntime } from '../src/index.js';
-import type { RequestMessage, ResponseMessage } from '../src/protocol.js';
-import { createSlots, SLOT_BYTES, Slot } from '../src/wire.js';
+import type { RequestMessage, ResponseMessage } from '../src/threads/messages.js';
+import { createSlots, SLOT_BYTES, Slot } from '../src/threads/slot-codec.js';
 import { buildFixture } from './helpers/fixtures.js';
 
 function slots(): { a: Slot; b: Slot } {
