@@ -3,7 +3,8 @@
 // JSON lines on stderr. SIGTERM / SIGINT: graceful stop. Bad configuration: exit code 2, naming the field.
 import { loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
-import { jsonLogger, startExecutor } from './executor.js';
+import { startExecutor } from './executor.js';
+import { jsonLogger } from './logger.js';
 import { loadProviderGatewayConfig, startProviderGateway } from './provider-gateway.js';
 
 const args = process.argv.slice(2);

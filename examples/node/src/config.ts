@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { SignedNodeCertificate } from '@mu/contract-client';
+import type { NodeConfigFile } from './config-file.js';
 import { ConfigError } from './errors.js';
 
 /** Where the node's MuDB is: in memory, LevelDB in a folder, or a MuDB server shared by the provider's nodes. */
@@ -89,7 +90,7 @@ export const CONFIG_ENV: Record<string, string> = {
   fromBlock: 'MU_FROM_BLOCK',
   pollingIntervalMs: 'MU_POLLING_INTERVAL_MS',
   drainTimeoutMs: 'MU_DRAIN_TIMEOUT_MS',
-};
+} satisfies Record<Exclude<keyof NodeConfigFile, '$schema'>, string>;
 
 const KEY = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -220,7 +221,7 @@ function mudb(raw: Raw, dir: string): MuDBLocation {
 
 /** Where {@link loadConfig} reads from. */
 export interface LoadConfigOptions {
-  /** A JSON file with the fields of {@link NodeConfig} (plus `mudbClientId`, `mudbSecret`); optional. */
+  /** A JSON file: a {@link NodeConfigFile} (schema: `config.schema.json`); optional. */
   file?: string;
   /** Environment (default `process.env`): `MU_*` variables override the file. */
   env?: Record<string, string | undefined>;
@@ -251,6 +252,8 @@ export function loadConfig(options: LoadConfigOptions = {}): NodeConfig {
       throw new ConfigError('config file', 'must hold a JSON object');
     }
     raw = { ...(parsed as Raw) };
+    // the editor's schema reference (config.schema.json) is not a setting
+    delete raw.$schema;
     dir = resolve(options.file, '..');
   }
   for (const [field, variable] of Object.entries(CONFIG_ENV)) {

@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /** Stable codes of the executor's errors (public: listed in the README). */
 export type ExecutorErrorCode =
   | 'NODE_CONFIG_INVALID'
@@ -6,30 +8,15 @@ export type ExecutorErrorCode =
   | 'NODE_CERTIFICATE_INVALID'
   | 'NODE_START_FAILED';
 
-/** Options of {@link ExecutorError}. */
-export interface ExecutorErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+/** Options of {@link ExecutorError}: the wrapped `cause` and extra `details`. */
+export type ExecutorErrorOptions = MuErrorOptions;
 
 /**
- * The base of the executor's errors: a stable `code`, a `shortMessage` that says what to do, and the
- * underlying error as `cause`.
+ * The base of the executor's errors: a stable `code` (`NODE_*`), a `shortMessage` that says what to do, and the
+ * underlying error as `cause` (fields and message format from `@mu/errors`).
  */
-export class ExecutorError extends Error {
+export class ExecutorError extends MuError<ExecutorErrorCode> {
   override name = 'ExecutorError';
-  readonly code: ExecutorErrorCode;
-  readonly shortMessage: string;
-  readonly details: string | undefined;
-
-  constructor(code: ExecutorErrorCode, shortMessage: string, options: ExecutorErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, {
-      cause: options.cause,
-    });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /** A configuration value is missing or malformed; `field` names it (the CLI exits with code 2). */

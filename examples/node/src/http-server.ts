@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { errorBodyJson } from '@mu/errors';
 
 /** A node:http server around a web-standard handler, that counts in-flight requests and can drain. */
 export interface DrainableServer {
@@ -78,7 +79,7 @@ export function createDrainableServer(
       .catch((error: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'NODE_INTERNAL', message: String(error) } }));
+          res.end(errorBodyJson('NODE_INTERNAL', String(error)));
         } else res.destroy();
       });
   });
