@@ -221,9 +221,13 @@ function revertData(error: { data?: unknown }): string | undefined {
 /**
  * Sends many reads in as few round trips as possible: the uncached contract calls go in Multicall3
  * `aggregate3` calls (or one `eth_call` each without Multicall3) and everything goes in ONE transport batch
- * (one HTTP request). Identical reads within the cache TTL are answered from the cache.
+ * (one HTTP request). Identical reads within the cache TTL are answered from the cache. The building block of
+ * every query, for advanced callers.
  *
- * @internal The building block of every query; exported for tests and advanced callers.
+ * @example
+ * ```ts
+ * const [outcome] = await readBatch(client, [marketplaceCall(client, 'jobCount')]);
+ * ```
  */
 export async function readBatch(client: MarketplaceClient, reads: readonly Read[]): Promise<ReadOutcome[]> {
   const connection = await connect(client);

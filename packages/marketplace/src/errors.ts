@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every error @mu/marketplace throws on purpose is a {@link MarketplaceError} with a stable `code`.
  * Codes are public API (listed in the README); messages may change.
@@ -13,14 +15,11 @@ export type MarketplaceErrorCode =
   | 'MARKETPLACE_CALL_REVERTED';
 
 /** Options every marketplace error accepts. */
-export interface MarketplaceErrorOptions {
-  cause?: unknown;
-  details?: string;
-}
+export type MarketplaceErrorOptions = MuErrorOptions;
 
 /**
- * The base of every error of `@mu/marketplace`: a stable `code`, a `shortMessage` that says what to do,
- * `details` (facts that help), and the underlying error as `cause`.
+ * The base of every error of `@mu/marketplace`: a `MuError` of `@mu/errors` with a stable `MARKETPLACE_` code, a
+ * `shortMessage` that says what to do, `details` (facts that help), and the underlying error as `cause`.
  *
  * @example
  * ```ts
@@ -29,21 +28,8 @@ export interface MarketplaceErrorOptions {
  * }
  * ```
  */
-export class MarketplaceError extends Error {
+export class MarketplaceError extends MuError<MarketplaceErrorCode> {
   override name = 'MarketplaceError';
-  /** Stable, machine-readable code (`MARKETPLACE_*`). */
-  readonly code: MarketplaceErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-  /** Extra facts (URL, chain ids, revert data) that help the caller fix the problem. */
-  readonly details: string | undefined;
-
-  constructor(code: MarketplaceErrorCode, shortMessage: string, options: MarketplaceErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /** The JSON-RPC endpoint did not answer (connection refused, DNS, timeout, HTTP error, wallet disconnected). */

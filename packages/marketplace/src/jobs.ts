@@ -1,3 +1,4 @@
+import { type JobRecord, toJobRecord } from '@mu/contracts';
 import {
   chainTimeRead,
   checkAddress,
@@ -9,7 +10,6 @@ import {
   readBatch,
 } from './client.js';
 import { UnknownJobError } from './errors.js';
-import { type JobView, jobFrom } from './views.js';
 
 /**
  * Where a job stands: `active` (serving), `exhausted` (escrow ran out: top up), `cancelled` (usage can still be
@@ -18,7 +18,7 @@ import { type JobView, jobFrom } from './views.js';
 export type JobStatus = 'active' | 'exhausted' | 'cancelled' | 'closed';
 
 /** A job with its status and endpoint. */
-export interface Job extends JobView {
+export interface Job extends JobRecord {
   status: JobStatus;
   /** `{gatewayURL}/{jobId}` from the provider's current offer in the job's region (undefined if it has none). */
   endpoint: string | undefined;
@@ -32,14 +32,15 @@ export interface JobPage {
   limit: number;
 }
 
-function checkJobId(value: unknown): bigint {
+/** @internal A job id argument as a bigint; TypeError / RangeError before any request. */
+export function checkJobId(value: unknown): bigint {
   if (typeof value === 'number' && Number.isSafeInteger(value)) value = BigInt(value);
   if (typeof value !== 'bigint') throw new TypeError(`jobId must be a bigint or a whole number, got ${typeof value}.`);
   if (value < 1n || value >= 1n << 64n) throw new RangeError(`jobId must be 1 to 2^64-1, got ${value}.`);
   return value;
 }
 
-function statusOf(job: JobView, now: bigint): JobStatus {
+function statusOf(job: JobRecord, now: bigint): JobStatus {
   if (job.cancelled) return job.closesAt >= now ? 'cancelled' : 'closed';
   return job.exhausted ? 'exhausted' : 'active';
 }
@@ -64,7 +65,7 @@ export async function readJobsWith(
   const now = time.decode(outcomes[ids.length]!);
   const extra = outcomes.slice(ids.length + 1);
   const views = ids.map((id, index) =>
-    jobFrom(
+    toJobRecord(
       decodeMarketplace(client, 'getJob', outcomes[index]!, (name) =>
         name === 'UnknownJob' ? new UnknownJobError(id) : undefined,
       )[0],
@@ -169,5 +170,3 @@ export async function getProviderJobs(
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
   return jobPage(client, 'getProviderJobs', checkAddress(options.provider, 'provider'), options);
 }
-
-export { checkJobId };

@@ -1,3 +1,4 @@
+import { type Region, toRegion } from '@mu/contracts';
 import {
   connect,
   decodeMarketplace,
@@ -21,11 +22,8 @@ export interface MarketplaceInfo {
   paused: boolean;
 }
 
-/** A region: its id and name. */
-export interface Region {
-  id: number;
-  name: string;
-}
+/** A region: its id (from 1) and name (defined with the on-chain data in `@mu/contracts`). */
+export type { Region };
 
 const ERC20_SYMBOL = '0x95d89b41';
 const ERC20_DECIMALS = '0x313ce567';
@@ -119,10 +117,7 @@ export function firstPage(client: MarketplaceClient, name: string, leadingArgs: 
 
 /** @internal The page decoder of `getRegions`. */
 export function regionPage(client: MarketplaceClient): PageDecoder<Region> {
-  return abiPage(client, 'getRegions', (item) => {
-    const fields = item as { id: bigint; name: string };
-    return { id: Number(fields.id), name: fields.name };
-  });
+  return abiPage(client, 'getRegions', toRegion);
 }
 
 /**

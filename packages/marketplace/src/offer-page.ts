@@ -1,7 +1,7 @@
+import type { Hex, OfferRecord } from '@mu/contracts';
 import { getAddress } from 'ethers';
-import type { OfferView } from './views.js';
 
-// A hand-written decoder for the answer of `getRegionOffers` (OfferView[] page, uint256 total): ethers' generic
+// A hand-written decoder for the answer of `getRegionOffers` (OfferView[] page, uint256 total; `OfferRecord`s of @mu/contracts): ethers' generic
 // ABI decoder needs 0.2-0.5 ms per offer (20-50 ms of main-thread time for a page of 100); this one about 0.05 ms
 // (mostly the address checksums).
 // The layout is the Solidity ABI's; a test compares both decoders on real answers.
@@ -17,14 +17,14 @@ function hexToBytes(hex: string): Uint8Array {
   return bytes;
 }
 
-function toHex(bytes: Uint8Array): string {
-  let hex = '0x';
+function toHex(bytes: Uint8Array): Hex {
+  let hex: Hex = '0x';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return hex;
 }
 
 /** Decodes the answer of `getRegionOffers`; throws RangeError when it does not have the expected layout. */
-export function decodeOfferPage(hex: string): { items: OfferView[]; total: bigint } {
+export function decodeOfferPage(hex: string): { items: OfferRecord[]; total: bigint } {
   const bytes = hexToBytes(hex);
   const view = new DataView(bytes.buffer);
   const uint = (offset: number): bigint => {
@@ -52,7 +52,7 @@ export function decodeOfferPage(hex: string): { items: OfferView[]; total: bigin
   const total = uint(32);
   const count = small(page);
   const heads = page + 32;
-  const items: OfferView[] = [];
+  const items: OfferRecord[] = [];
   for (let index = 0; index < count; index++) {
     const at = heads + small(heads + index * 32);
     const address = uint(at);

@@ -1,3 +1,4 @@
+import { type OfferRecord, toOfferRecord, toProviderRecord } from '@mu/contracts';
 import {
   checkAddress,
   decodeMarketplace,
@@ -11,10 +12,9 @@ import { UnknownProviderError, UnknownRegionError } from './errors.js';
 import { abiPage, firstPage, type PageDecoder, readAllPages, regionPage } from './market.js';
 import { fetchProviderMetadata, type MetadataOptions, type ProviderMetadata } from './metadata.js';
 import { decodeOfferPage } from './offer-page.js';
-import { type OfferView, offerFrom, pricesFrom } from './views.js';
 
 /** A provider's offer in a region, with what its metadata discloses and, when ranked, the cost of the profile. */
-export interface ProviderOffer extends OfferView {
+export interface ProviderOffer extends OfferRecord {
   /** Absent when `metadata: false`. */
   metadata?: ProviderMetadata;
   /** Token base units the usage profile would cost (only when `usage` was given). */
@@ -35,14 +35,14 @@ export interface RegionProvidersOptions {
   metadata?: boolean | MetadataOptions;
 }
 
-const fastPages = new WeakMap<ReadOutcome, { items: OfferView[]; total: bigint }>();
+const fastPages = new WeakMap<ReadOutcome, { items: OfferRecord[]; total: bigint }>();
 
 /**
  * @internal The page decoder of `getRegionOffers`: the hand-written decoder for answers (memoized with the cached
  * read), the ABI for reverts and for anything it does not recognize.
  */
-export function offerPage(client: MarketplaceClient): PageDecoder<OfferView> {
-  const slow = abiPage(client, 'getRegionOffers', offerFrom);
+export function offerPage(client: MarketplaceClient): PageDecoder<OfferRecord> {
+  const slow = abiPage(client, 'getRegionOffers', toOfferRecord);
   return (outcome) => {
     if (!outcome.ok || outcome.value === '0x') return slow(outcome);
     let page = fastPages.get(outcome);
@@ -153,7 +153,7 @@ export interface ProviderDetails {
   metadataURI: string;
   metadata?: ProviderMetadata;
   /** The offers the provider ever made (open or closed), with the region's name. */
-  offers: (Omit<OfferView, 'deposit' | 'encryptionKey' | 'metadataURI' | 'provider'> & { regionName: string })[];
+  offers: (Omit<OfferRecord, 'deposit' | 'encryptionKey' | 'metadataURI' | 'provider'> & { regionName: string })[];
 }
 
 /**
@@ -179,7 +179,7 @@ export async function getProviderDetails(
     marketplaceCall(client, 'getProviderJobs', [provider, 0, 0]),
     marketplaceCall(client, 'credits', [provider]),
   ]);
-  const view = decodeMarketplace(client, 'getProvider', providerOutcome!)[0] as Record<string, unknown>;
+  const view = toProviderRecord(decodeMarketplace(client, 'getProvider', providerOutcome!)[0]);
   if (!view.registered) throw new UnknownProviderError(provider);
   const regions = await readAllPages(client, 'getRegions', [], regionPage(client), { outcome: regionsOutcome! });
   const offerOutcomes = await readBatch(
@@ -188,28 +188,28 @@ export async function getProviderDetails(
   );
   const offers: ProviderDetails['offers'] = [];
   offerOutcomes.forEach((outcome, index) => {
-    const offer = decodeMarketplace(client, 'getOffer', outcome)[0] as Record<string, unknown>;
+    const offer = toOfferRecord(decodeMarketplace(client, 'getOffer', outcome)[0]);
     // An empty gateway URL means the provider never made an offer in that region.
     if (offer.gatewayURL === '') return;
     const region = regions.items[index]!;
     offers.push({
       region: region.id,
       regionName: region.name,
-      open: offer.open as boolean,
-      gatewayURL: offer.gatewayURL as string,
-      prices: pricesFrom(offer.prices),
+      open: offer.open,
+      gatewayURL: offer.gatewayURL,
+      prices: offer.prices,
     });
   });
   const details: ProviderDetails = {
     provider,
-    deposit: view.deposit as bigint,
-    unbonding: view.unbonding as bigint,
-    unbondingReleaseAt: view.unbondingReleaseAt as bigint,
-    activeJobs: Number(view.activeJobs),
+    deposit: view.deposit,
+    unbonding: view.unbonding,
+    unbondingReleaseAt: view.unbondingReleaseAt,
+    activeJobs: view.activeJobs,
     jobCount: decodeMarketplace(client, 'getProviderJobs', jobsOutcome!)[1] as bigint,
     credits: decodeMarketplace(client, 'credits', creditsOutcome!)[0] as bigint,
-    encryptionKey: view.encryptionKey as string,
-    metadataURI: view.metadataURI as string,
+    encryptionKey: view.encryptionKey,
+    metadataURI: view.metadataURI,
     offers,
   };
   const metadataOption = options.metadata ?? true;

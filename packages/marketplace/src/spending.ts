@@ -1,4 +1,9 @@
-import { USAGE_REPORT_SIZE } from '@mu/contracts';
+import {
+  USAGE_COUNTER_FIELDS,
+  USAGE_REPORT_SIZE,
+  USAGE_REPORT_UINT64_FIELDS,
+  type UsageReportUint64Field,
+} from '@mu/contracts';
 import { getBytes, toBeHex, toQuantity, zeroPadValue } from 'ethers';
 import { type MarketplaceClient, type Read, readBatch } from './client.js';
 import type { Usage } from './cost.js';
@@ -55,7 +60,6 @@ export interface JobSpending {
 
 const EVENTS = ['UsageSettled', 'JobCreated', 'JobToppedUp'] as const;
 const ZERO_USAGE: Usage = { requests: 0n, cpuMs: 0n, memoryMbMs: 0n, kvReads: 0n, kvWrites: 0n, egressBytes: 0n };
-const USAGE_ORDER = ['requests', 'cpuMs', 'memoryMbMs', 'kvReads', 'kvWrites', 'egressBytes'] as const;
 
 interface RawLog {
   topics: string[];
@@ -91,14 +95,17 @@ export function decodeSettleUsage(client: MarketplaceClient, input: string): Dec
   for (let offset = 0; offset + USAGE_REPORT_SIZE <= bytes.length; offset += USAGE_REPORT_SIZE) {
     const certificate = certificates[bytes[offset]!];
     if (!certificate) continue;
-    const field = (index: number) => readUint64(bytes, offset + 1 + index * 8);
-    const usage = Object.fromEntries(USAGE_ORDER.map((name, index) => [name, field(4 + index)])) as Usage;
+    // After the certificate index: the uint64 fields in @mu/contracts' packing order, 8 bytes each.
+    const fields = Object.fromEntries(
+      USAGE_REPORT_UINT64_FIELDS.map((name, index) => [name, readUint64(bytes, offset + 1 + index * 8)]),
+    ) as Record<UsageReportUint64Field, bigint>;
+    const usage = Object.fromEntries(USAGE_COUNTER_FIELDS.map((name) => [name, fields[name]])) as Usage;
     reports.push({
-      jobId: field(0),
+      jobId: fields.jobId,
       node: certificate.certificate.node,
-      sequence: field(1),
-      periodStart: field(2),
-      periodEnd: field(3),
+      sequence: fields.sequence,
+      periodStart: fields.periodStart,
+      periodEnd: fields.periodEnd,
       usage,
     });
   }
@@ -192,7 +199,7 @@ export async function getJobSpending(client: MarketplaceClient, options: JobSpen
     point.periodStart = report.periodStart;
     point.periodEnd = report.periodEnd;
     point.usage = report.usage;
-    for (const name of USAGE_ORDER) totals.usage[name] += report.usage[name];
+    for (const name of USAGE_COUNTER_FIELDS) totals.usage[name] += report.usage[name];
   }
   for (const deposit of deposits) totals.deposited += deposit.amount;
   // One batch settles reports in (job, node, sequence) order, not in time order: sort by period when known.

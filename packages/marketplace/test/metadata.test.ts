@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import { MuMarketplaceAbi } from '@mu/contracts';
+import { MuMarketplaceAbi, toOfferRecord } from '@mu/contracts';
 import { Interface, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTtlCache, estimateCost, fetchProviderMetadata, offerFrom, rankByCost } from '../src/index.js';
+import { createTtlCache, estimateCost, fetchProviderMetadata, rankByCost } from '../src/index.js';
 import { decodeOfferPage } from '../src/offer-page.js';
 
 let server: Server;
@@ -106,6 +106,7 @@ describe('TTL cache', () => {
     cache.set('b', 2);
     cache.set('c', 3);
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 2, 3]);
+    // The TTL passing is the behaviour under test (the cache reads Date.now()): a real wait, longer than the TTL.
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(cache.get('b')).toBeUndefined();
     expect(cache.size).toBe(1);
@@ -140,7 +141,7 @@ describe('the getRegionOffers decoder', () => {
       const fast = decodeOfferPage(data);
       const [items, total] = iface.decodeFunctionResult('getRegionOffers', data) as unknown as [unknown[], bigint];
       expect(fast.total).toBe(total);
-      expect(fast.items).toEqual([...items].map(offerFrom));
+      expect(fast.items).toEqual([...items].map(toOfferRecord));
     }
   });
 

@@ -1,10 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importSnippet, readmeSnippet } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type MarketFixture, startMarket } from './fixtures/market.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let fixture: MarketFixture;
 
 beforeAll(async () => {
@@ -17,18 +14,11 @@ afterAll(async () => {
 
 describe('README', () => {
   it('runs its first ts example against the seeded market', async () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
-    const folder = join(root, '.cache');
-    mkdirSync(folder, { recursive: true });
-    const file = join(folder, 'readme-example.ts');
-    writeFileSync(file, block!);
     vi.stubEnv('RPC_URL', fixture.anvil.url);
     vi.stubEnv('MARKETPLACE', fixture.market.marketplace);
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      await import(pathToFileURL(file).href);
+      await importSnippet(new URL('..', import.meta.url), readmeSnippet(new URL('../README.md', import.meta.url)));
       expect(log.mock.calls[0]).toEqual([['eu-west', 'us-east', 'ap-south']]);
       const listed = log.mock.calls.slice(1, 5);
       expect(listed.map((call) => call[0]).sort()).toEqual([
