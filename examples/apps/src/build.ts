@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { muWitPath } from '@mu/runtime';
+import { componentizeCached } from '@mu/test-kit';
 
 /** The example apps, each a JavaScript source under `apps/` built against the Mu world. */
 export const APP_NAMES = ['hello', 'counter', 'todo'] as const;
@@ -33,21 +32,6 @@ const packageRoot = fileURLToPath(new URL('../', import.meta.url));
 /** Where the app sources are. */
 export const appsSourceDir: string = join(packageRoot, 'apps');
 const defaultCacheDir = join(packageRoot, '.cache');
-const BUILD_OPTIONS = { world: 'app', sync: true, stubWasi: false } as const;
-
-async function witFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.wit'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-function qjsVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('componentize-qjs/package.json') as { version: string }).version;
-}
-
 const building = new Map<string, Promise<BuiltApp>>();
 
 /**
@@ -93,22 +77,6 @@ export async function buildApps(options: BuildOptions = {}): Promise<Record<AppN
 
 async function build(name: AppName, cacheDir: string): Promise<BuiltApp> {
   const source = await readFile(join(appsSourceDir, `${name}.js`), 'utf8');
-  const hash = createHash('sha256').update(source);
-  for (const file of await witFiles(muWitPath)) hash.update(file.slice(muWitPath.length)).update(await readFile(file));
-  hash.update(`componentize-qjs@${qjsVersion()} ${JSON.stringify(BUILD_OPTIONS)}`);
-  const path = join(cacheDir, `${name}-${hash.digest('hex').slice(0, 20)}.wasm`);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch {
-    const { componentize } = await import('componentize-qjs');
-    const result = await componentize({ witPath: muWitPath, jsSource: source, ...BUILD_OPTIONS });
-    bytes = new Uint8Array(result.component);
-    await mkdir(cacheDir, { recursive: true });
-    // write then rename: a concurrent reader never sees half a component
-    const staging = `${path}.${randomUUID()}.tmp`;
-    await writeFile(staging, bytes);
-    await rename(staging, path);
-  }
-  return { name, path, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+  const built = await componentizeCached({ name, source, witPath: muWitPath, world: 'app', cacheDir });
+  return { name, ...built, size: built.bytes.length };
 }

@@ -1,12 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readmeSnippet } from '@mu/test-kit';
 import { expect, test } from 'vitest';
 import { buildApp, buildApps } from '../src/index.js';
 
 test("the README's TypeScript snippet runs and prints what it says", async () => {
-  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(snippet).toBeDefined();
-  const body = snippet!
+  const body = readmeSnippet(new URL('../README.md', import.meta.url))
     .split('\n')
     .filter((line) => !line.startsWith('import '))
     .join('\n');

@@ -1,5 +1,5 @@
 /**
- * The glue as jco generated it vs as src/glue-patch.ts patches it, in one process (alternating, so the machine's
+ * The glue as jco generated it vs as src/transpile/glue-patch.ts patches it, in one process (alternating, so the machine's
  * noise hits both alike): `node --import tsx bench/glue-ab.ts [http|quickjs]`.
  *   http     the StarlingMonkey hello app, a fresh instance per request (made, then a pause of MU_BENCH_PACE_MS,
  *            default 5): instantiate and handle medians (wall and process CPU)

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRuntime, type JobLogEntry, type Runtime } from '../src/index.js';
 import { buildFixture } from './helpers/fixtures.js';
@@ -141,9 +142,9 @@ describe('update', () => {
       await single.register('app', { component: hello.bytes, env: { GREETING: 'old' } });
       await single.fetch('app', new Request('http://app.local/warm'));
       const blocker = single.fetch('busy', new Request('http://busy.local/'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(() => single.stats().running === 1, 'the looping request runs on the only worker');
       const accepted = single.fetch('app', new Request('http://app.local/queued'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(() => single.stats().queued === 1, 'the request waits for the worker');
       await single.update('app', { component: hello.bytes, env: { GREETING: 'new' } });
       const after = single.fetch('app', new Request('http://app.local/later'));
       expect(await (await accepted).text()).toBe('old GET /queued 0');

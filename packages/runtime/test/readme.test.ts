@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { readmeSnippet } from '@mu/test-kit';
 import { expect, test } from 'vitest';
 import * as runtimePackage from '../src/index.js';
 import { buildFixture } from './helpers/fixtures.js';
 
 test("the README's first TypeScript snippet runs and prints what it says", async () => {
-  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(snippet).toBeDefined();
   const hello = await buildFixture('hello');
-  const body = snippet!
+  const body = readmeSnippet(new URL('../README.md', import.meta.url))
     .split('\n')
     .filter((line) => !line.startsWith('import '))
     .join('\n')

@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMuError } from '@mu/errors';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createRuntime,
+  DEFAULT_APP_LIMITS,
   HashMismatchError,
   JobExistsError,
   JobNotFoundError,
@@ -127,6 +129,8 @@ describe('register validates eagerly', () => {
     expect(error).toBeInstanceOf(UnsupportedImportError);
     expect(error.code).toBe('RUNTIME_UNSUPPORTED_IMPORT');
     expect(error.imports).toEqual(['test:app/net']);
+    expect(isMuError(error)).toBe(true);
+    expect(error.message).toBe(`${error.shortMessage}\n\nDetails: unsupported: test:app/net`);
   });
 
   test('rejects bad arguments with TypeError/RangeError before any side effect', async () => {
@@ -137,6 +141,20 @@ describe('register validates eagerly', () => {
       RangeError,
     );
     expect(runtime.has('x')).toBe(false);
+  });
+});
+
+describe('default limits', () => {
+  test('DEFAULT_APP_LIMITS is frozen and is what an app without limits gets', async () => {
+    expect(DEFAULT_APP_LIMITS).toEqual({ memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1_048_576 });
+    expect(Object.isFrozen(DEFAULT_APP_LIMITS)).toBe(true);
+    await runtime.register('defaults', { component: hello.bytes });
+    const body = (size: number) =>
+      new Request('http://defaults.local/', { method: 'POST', body: new Uint8Array(size) });
+    expect((await runtime.fetch('defaults', body(DEFAULT_APP_LIMITS.maxBodyBytes + 1))).status).toBe(413);
+    const fits = await runtime.fetch('defaults', body(DEFAULT_APP_LIMITS.maxBodyBytes));
+    expect(await fits.text()).toBe(`hello POST / ${DEFAULT_APP_LIMITS.maxBodyBytes}`);
+    await runtime.unregister('defaults');
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openMuDB } from '@mu/mudb';
+import { waitUntil } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GuestPool } from '../src/host/guest-pool.js';
 import { createRuntime } from '../src/index.js';
@@ -186,10 +187,7 @@ test('a worker takes requests only once its code has loaded (a deadline never ru
   });
   try {
     expect(pool.workers.map((worker) => worker.ready)).toEqual([false, false]);
-    const started = performance.now();
-    while (ready.length < 2 && performance.now() - started < 20_000) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil(() => ready.length === 2, 'both workers have booted', { timeoutMs: 20_000 });
     expect(ready.sort()).toEqual([0, 1]);
     expect(pool.workers.map((worker) => worker.ready)).toEqual([true, true]);
   } finally {

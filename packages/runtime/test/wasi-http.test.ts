@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRuntime, type Runtime } from '../src/index.js';
 import { buildHttpFixture } from './helpers/fixtures.js';
@@ -73,7 +74,7 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
       expect(await response.text()).toBe('requests 1, seen 1');
     }
     for (let i = 0; i < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil(() => runtime.stats().sparesToMake === 0, 'the worker has made its spares');
       const response = await runtime.fetch('http-globals', new Request(`http://g.local/paced/${i}`));
       expect(await response.text()).toBe('requests 1, seen 1');
     }
@@ -85,7 +86,8 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
 
   test('keeps `spareInstances` (default 4) fresh instances made ahead: a burst of four waits for no instantiation', async () => {
     await (await runtime.fetch('http-globals', new Request('http://g.local/first'))).text();
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the worker refills its spares while idle
+    // the worker refills its spares while idle
+    await waitUntil(() => runtime.stats().sparesToMake === 0, 'the worker has made its spares', { timeoutMs: 30_000 });
     runtime.takeUsage();
     for (let i = 0; i < 4; i++) {
       const response = await runtime.fetch('http-globals', new Request(`http://g.local/burst/${i}`));
@@ -99,7 +101,9 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
     try {
       await lean.register('http-globals', { component: (await buildHttpFixture('globals')).bytes });
       for (let i = 0; i < 3; i++) {
+        // idle time in which a worker with spares would make one: this one has none to make
         await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(lean.stats().sparesToMake).toBe(0);
         const response = await lean.fetch('http-globals', new Request(`http://g.local/lean/${i}`));
         expect(await response.text()).toBe('requests 1, seen 1');
       }

@@ -1,4 +1,11 @@
 export {
+  type CachedComponent,
+  type ComponentizeCachedOptions,
+  componentCachePath,
+  componentizeCached,
+  listWitFiles,
+} from './component-cache.js';
+export {
   type ImportSnippetOptions,
   importSnippet,
   type ReadmeSnippetOptions,

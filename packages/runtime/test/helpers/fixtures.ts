@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { componentizeCached, listWitFiles } from '@mu/test-kit';
 import { muWitPath } from '../../src/wit.js';
 
 /** The JavaScript apps under test/fixtures/apps, built with componentize-qjs against the Mu world. */
@@ -21,19 +21,6 @@ const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const appsDir = join(packageRoot, 'test/fixtures/apps');
 /** Gitignored (`.cache/` is in the root .gitignore): built components, keyed by a hash of their inputs. */
 export const fixtureCacheDir = join(packageRoot, '.cache/fixtures');
-
-async function witFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.wit'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-function qjsVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('componentize-qjs/package.json') as { version: string }).version;
-}
 
 /** A built fixture. */
 export interface Fixture {
@@ -59,18 +46,16 @@ export function buildFixture(fixture: FixtureName | CustomFixture): Promise<Fixt
   return pending;
 }
 
-const BUILD_OPTIONS = { world: 'app', sync: true, stubWasi: false } as const;
-
 async function build(name: FixtureName): Promise<Fixture> {
   const source = await readFile(join(appsDir, `${name}.js`), 'utf8');
-  return buildFrom(name, source, muWitPath, BUILD_OPTIONS.world);
+  return buildFrom(name, source, muWitPath, 'app');
 }
 
 async function buildCustom(fixture: CustomFixture): Promise<Fixture> {
   const witDir = join(fixtureCacheDir, `wit-${fixture.name}`);
   await mkdir(join(witDir, 'deps'), { recursive: true });
   await writeFile(join(witDir, 'world.wit'), fixture.wit);
-  for (const file of await witFiles(muWitPath)) {
+  for (const file of await listWitFiles(muWitPath)) {
     const target = join(
       witDir,
       'deps',
@@ -84,26 +69,9 @@ async function buildCustom(fixture: CustomFixture): Promise<Fixture> {
   return buildFrom(fixture.name, fixture.source, witDir, fixture.world);
 }
 
-async function buildFrom(name: string, source: string, witDir: string, world: string): Promise<Fixture> {
-  const hash = createHash('sha256');
-  hash.update(source);
-  for (const file of await witFiles(witDir)) hash.update(file.slice(witDir.length)).update(await readFile(file));
-  hash.update(`componentize-qjs@${qjsVersion()} ${JSON.stringify({ ...BUILD_OPTIONS, world })}`);
-  const key = hash.digest('hex').slice(0, 20);
-  const path = join(fixtureCacheDir, `${name}-${key}.wasm`);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch {
-    const { componentize } = await import('componentize-qjs');
-    const result = await componentize({ witPath: witDir, jsSource: source, ...BUILD_OPTIONS, world });
-    bytes = new Uint8Array(result.component);
-    await mkdir(fixtureCacheDir, { recursive: true });
-    const staging = `${path}.${randomUUID()}.tmp`;
-    await writeFile(staging, bytes);
-    await rename(staging, path);
-  }
-  return { name, path, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+async function buildFrom(name: string, source: string, witPath: string, world: string): Promise<Fixture> {
+  const built = await componentizeCached({ name, source, witPath, world, cacheDir: fixtureCacheDir });
+  return { name, ...built };
 }
 
 const httpAppsDir = join(packageRoot, 'test/fixtures/http');
@@ -158,7 +126,7 @@ async function buildHttp(name: string): Promise<Fixture> {
   const manifest = join(packageRoot, '../../node_modules/@bytecodealliance/componentize-js/package.json');
   const version = (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
   const hash = createHash('sha256').update(await readFile(sourcePath));
-  for (const file of await witFiles(witDir)) hash.update(file.slice(witDir.length)).update(await readFile(file));
+  for (const file of await listWitFiles(witDir)) hash.update(file.slice(witDir.length)).update(await readFile(file));
   const world = name === 'counter' ? 'proxy-kv' : 'proxy';
   hash.update(`componentize-js@${version} ${world}`);
   const path = join(fixtureCacheDir, `http-${name}-${hash.digest('hex').slice(0, 20)}.wasm`);
