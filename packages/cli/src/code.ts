@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type JobSpec, parseJobSpec } from '@mu/contract-client';
+import { DEFAULT_APP_LIMITS } from '@mu/runtime';
 import type { CommandInput, OptionSpec } from './command.js';
-import { appName, DEFAULT_LIMITS, type Project, projectPaths } from './config.js';
+import { appName, type Project, projectPaths } from './config.js';
 import { CliError, UsageError } from './errors.js';
 
 /** Options that say where the provider fetches the code (deploy, job update). */
@@ -108,7 +109,7 @@ export async function prepareSpec(input: CommandInput, project: Project, command
     name: appName(project),
     code: { sha256, url, size: bytes.length },
     env: project.config.env ?? {},
-    limits: { ...DEFAULT_LIMITS, ...project.config.limits },
+    limits: { ...DEFAULT_APP_LIMITS, ...project.config.limits },
     ...(project.config.kv ? { kv: project.config.kv } : {}),
   });
   return { spec, componentPath, copiedTo };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CommandInput, OptionSpec } from './command.js';
+import type { CommandInput } from './command.js';
 import { CliError, UsageError } from './errors.js';
 
 /** The project file, `mu.json` (every field optional; keys never go here). */
@@ -28,14 +28,6 @@ export interface Project {
   file: string | undefined;
   config: ProjectFile;
 }
-
-/** Default limits of a job spec when `mu.json` sets none. */
-export const DEFAULT_LIMITS = { memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1_048_576 } as const;
-
-/** The `--config` and `--dir` options shared by project commands. */
-export const PROJECT_OPTIONS: Record<string, OptionSpec> = {
-  dir: { type: 'string', value: '<dir>', description: 'the project folder (default: the current folder)' },
-};
 
 /**
  * Reads `mu.json` from a folder (the project folder; absent file = empty config).
@@ -113,21 +105,6 @@ export function projectPaths(project: Project): { entry: string; out: string } {
     out: resolve(project.dir, project.config.out ?? 'dist/app.wasm'),
   };
 }
-
-/** The chain options shared by every chain command. */
-export const CHAIN_OPTIONS: Record<string, OptionSpec> = {
-  rpc: { type: 'string', value: '<url>', description: 'JSON-RPC URL (env MU_RPC_URL, mu.json network.rpc)' },
-  marketplace: {
-    type: 'string',
-    value: '<addr>',
-    description: 'Mu marketplace address (env MU_MARKETPLACE, mu.json network.marketplace)',
-  },
-  'key-file': {
-    type: 'string',
-    value: '<path>',
-    description: 'file holding the account private key (env MU_KEY_FILE; or the key in MU_PRIVATE_KEY)',
-  },
-};
 
 /** The network settings of a chain command, from flags, then environment, then `mu.json`. */
 export function networkConfig(input: CommandInput, project: Project): { rpc: string; marketplace: string } {

@@ -6,9 +6,16 @@ import { relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGateway, type Gateway } from '@mu/gateway';
 import { LevelBackend, type MuDB, openMuDB } from '@mu/mudb';
-import { type AppOptions, createRuntime, createRuntimeHandler, type JobUsage, type Runtime } from '@mu/runtime';
+import {
+  type AppOptions,
+  createRuntime,
+  createRuntimeHandler,
+  DEFAULT_APP_LIMITS,
+  type JobUsage,
+  type Runtime,
+} from '@mu/runtime';
 import { type BuildResult, buildApp } from './build-app.js';
-import { CliError } from './errors.js';
+import { CliError, printedMessage } from './errors.js';
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -115,7 +122,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     nodes: [{ id: 'dev', handler: node }],
     resolveJob: (id) =>
       id === jobId
-        ? { status: 'active', maxBodyBytes: options.limits?.maxBodyBytes ?? 1_048_576 }
+        ? { status: 'active', maxBodyBytes: options.limits?.maxBodyBytes ?? DEFAULT_APP_LIMITS.maxBodyBytes }
         : { status: 'unknown' },
     health: { intervalMs: 0 },
   });
@@ -200,7 +207,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
             const bytes = await build();
             await runtime.update(jobId, appOptions(bytes));
           } catch (error) {
-            const detail = error instanceof CliError ? `${error.code}: ${error.message}` : (error as Error).message;
+            const detail =
+              error instanceof CliError ? `${error.code}: ${printedMessage(error)}` : (error as Error).message;
             log(`mu dev: build failed, still serving the last good build. ${detail}`);
           }
         } while (again);

@@ -1,3 +1,5 @@
+import { MuError, type MuErrorOptions } from '@mu/errors';
+
 /**
  * Every failure `mu` reports on purpose is a {@link CliError} with a stable `code` (listed in the README) and a
  * message that says what to do. Errors of the packages it builds on (`CONTRACT_*`, `RUNTIME_*`, `MARKETPLACE_*`,
@@ -22,37 +24,22 @@ export type CliErrorCode =
   | 'CLI_CHAIN_UNREACHABLE'
   | 'CLI_DEV_FAILED';
 
-/** Options of {@link CliError}. */
-export interface CliErrorOptions {
-  cause?: unknown;
-  /** Extra facts (the file and line, the limits) printed under the message. */
-  details?: string;
-}
+/** Options of {@link CliError}: a `cause` to keep and `details` (the file and line, the limits) printed under the message. */
+export type CliErrorOptions = MuErrorOptions;
 
 /**
- * The base of every error `mu` throws on purpose: exit code 1 (2 for {@link UsageError}).
+ * The base of every error `mu` throws on purpose: a {@link MuError} with a `CLI_*` code that ends `mu` with exit
+ * code 1 (2 for {@link UsageError}).
  *
  * @example
  * ```ts
  * throw new CliError('CLI_KEY_MISSING', 'No account key: set MU_PRIVATE_KEY or pass --key-file <path>.');
  * ```
  */
-export class CliError extends Error {
+export class CliError extends MuError<CliErrorCode> {
   override name = 'CliError';
-  /** Stable, machine-readable code. */
-  readonly code: CliErrorCode;
-  /** The message without details. */
-  readonly shortMessage: string;
-  readonly details: string | undefined;
   /** The process exit code this error ends `mu` with. */
   readonly exitCode: 1 | 2 = 1;
-
-  constructor(code: CliErrorCode, shortMessage: string, options: CliErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n${options.details}` : shortMessage, { cause: options.cause });
-    this.code = code;
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-  }
 }
 
 /**
@@ -75,4 +62,18 @@ export class UsageError extends CliError {
     });
     this.command = command;
   }
+}
+
+/**
+ * The message of a Mu error as `mu` prints it: the short message, then the details on the next line (the format
+ * `mu` has always printed, for its own errors and those of the packages below it).
+ *
+ * @example
+ * ```ts
+ * printedMessage(new UsageError('--prepay is required.', 'deploy'));
+ * // '--prepay is required.\nRun `mu deploy --help` for the options and an example.'
+ * ```
+ */
+export function printedMessage(error: MuError): string {
+  return error.details ? `${error.shortMessage}\n${error.details}` : error.shortMessage;
 }

@@ -1,12 +1,24 @@
 import { createRequire } from 'node:module';
+import { errorBodyJson, isMuError } from '@mu/errors';
 import { type Command, type CommandInput, commandHelp, parseCommandArgs } from './command.js';
-import { chainCommands } from './commands/chain.js';
 import { devCommand } from './commands/dev.js';
+import { jobCommands } from './commands/job.js';
+import { marketCommands } from './commands/market.js';
+import { nodeCommands } from './commands/node.js';
 import { buildCommand, newCommand } from './commands/project.js';
-import { CliError, UsageError } from './errors.js';
+import { providerCommands } from './commands/provider.js';
+import { CliError, printedMessage, UsageError } from './errors.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, devCommand, ...chainCommands];
+export const COMMANDS: readonly Command[] = [
+  newCommand,
+  buildCommand,
+  devCommand,
+  ...marketCommands,
+  ...jobCommands,
+  ...providerCommands,
+  ...nodeCommands,
+];
 
 /** How {@link runCli} talks to the world (a test may capture it). */
 export interface RunCliOptions {
@@ -53,22 +65,41 @@ function findCommand(args: readonly string[]): { command: Command; rest: string[
   return undefined;
 }
 
-function describeError(error: unknown): { code: string; message: string; exitCode: 1 | 2 } {
-  if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode };
-  // Argument checks of the packages below throw TypeError/RangeError before any side effect: a usage error.
-  // Engine and network TypeErrors (a bug, `fetch failed`) are not.
-  const internal = /Cannot read properties|is not a function|is not defined|fetch failed/;
-  if ((error instanceof TypeError || error instanceof RangeError) && !internal.test(error.message)) {
+/** What `mu` prints for an error and the exit code it ends with. */
+interface ErrorReport {
+  code: string;
+  message: string;
+  exitCode: 1 | 2;
+}
+
+// Engine and network TypeErrors (a bug, undici's `fetch failed`) carry no mark but their message.
+const ENGINE_TYPE_ERROR = /Cannot read properties|is not a function|is not defined|fetch failed/;
+
+/** An ethers error (the CLI's own reads of the chain: code, block, token decimals) keeps ethers' code. */
+function isEthersError(error: unknown): error is Error & { code: string; shortMessage: string } {
+  const candidate = error as { code?: unknown; shortMessage?: unknown };
+  return error instanceof Error && typeof candidate.code === 'string' && typeof candidate.shortMessage === 'string';
+}
+
+/**
+ * How `mu` reports an error, in order: a Mu error of any package (its own code; exit 2 for a {@link UsageError});
+ * a TypeError/RangeError of an argument check of the packages below (or ethers'), thrown before any side effect
+ * (`CLI_USAGE`, exit 2); another ethers error (its code); anything else (`CLI_UNEXPECTED`).
+ */
+function describeError(error: unknown): ErrorReport {
+  // `isMuError`, not `instanceof`: a package may be loaded twice (source and dist), each copy with its classes.
+  if (isMuError(error)) {
+    const exitCode = error instanceof CliError ? error.exitCode : 1;
+    return { code: error.code, message: printedMessage(error), exitCode };
+  }
+  if ((error instanceof TypeError || error instanceof RangeError) && !ENGINE_TYPE_ERROR.test(error.message)) {
     return { code: 'CLI_USAGE', message: `${error.message}\nCheck the value you passed.`, exitCode: 2 };
   }
-  const candidate = error as { code?: unknown; shortMessage?: unknown; details?: unknown; message?: unknown };
-  if (typeof candidate?.code === 'string' && typeof candidate.shortMessage === 'string') {
-    const details = typeof candidate.details === 'string' && candidate.details ? `\n${candidate.details}` : '';
-    return { code: candidate.code, message: `${candidate.shortMessage}${details}`, exitCode: 1 };
-  }
+  if (isEthersError(error)) return { code: error.code, message: error.shortMessage, exitCode: 1 };
+  const message = (error as { message?: unknown } | null | undefined)?.message;
   return {
     code: 'CLI_UNEXPECTED',
-    message: `${String(candidate?.message ?? error)}\nThis is unexpected: run again with MU_DEBUG=1 for the stack and report it.`,
+    message: `${String(message ?? error)}\nThis is unexpected: run again with MU_DEBUG=1 for the stack and report it.`,
     exitCode: 1,
   };
 }
@@ -125,7 +156,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
   } catch (error) {
     const { code, message, exitCode } = describeError(error);
     // One line, so a script can read the last line of stderr after any progress lines.
-    if (json) stderr(`${JSON.stringify({ error: { code, message } })}\n`);
+    if (json) stderr(`${errorBodyJson(code, message)}\n`);
     else stderr(`mu: error ${code}: ${message}\n`);
     if (env.MU_DEBUG && error instanceof Error) stderr(`${error.stack}\n`);
     return exitCode;

@@ -1,3 +1,5 @@
+import { DEFAULT_APP_LIMITS } from '@mu/runtime';
+
 /** The templates of `mu new`. */
 export type TemplateName = 'http' | 'kv' | 'wasi-http';
 
@@ -96,7 +98,7 @@ export function templateFiles(template: TemplateName, name: string): Record<stri
     world: template === 'wasi-http' ? 'wasi-http' : 'mu',
     out: 'dist/app.wasm',
     env: template === 'http' ? { GREETING: 'hello' } : {},
-    limits: { memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1_048_576 },
+    limits: { ...DEFAULT_APP_LIMITS },
     ...(template === 'kv' ? { kv: { quotaBytes: 10_485_760 } } : {}),
   };
   return {

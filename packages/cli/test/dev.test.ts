@@ -2,8 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMuJson, spawnMu } from './helpers/cli.js';
+import { runMuJson, spawnMu, waitForOutput } from './helpers/cli.js';
 
 let root: string;
 let app: string;
@@ -36,19 +37,10 @@ async function startDev(args: string[]): Promise<Dev> {
     output += chunk.toString();
   });
   child.stdout!.resume();
-  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const poll = () => {
-        if (pattern.test(output)) return resolve();
-        if (child.exitCode !== null) return reject(new Error(`mu dev exited ${child.exitCode}:\n${output}`));
-        if (Date.now() - started > timeoutMs) return reject(new Error(`no ${pattern} in:\n${output}`));
-        setTimeout(poll, 50);
-      };
-      poll();
-    });
-  await waitFor(/serving counter at (http:\/\/127\.0\.0\.1:\d+\/)/);
-  const url = /serving counter at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)![1]!;
+  const waitFor = async (pattern: RegExp, timeoutMs?: number) => {
+    await waitForOutput(child, () => output, pattern, timeoutMs);
+  };
+  const url = (await waitForOutput(child, () => output, /serving counter at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
   return {
     child,
     url,
@@ -80,14 +72,13 @@ describe('mu dev', () => {
       const source = join(app, 'src/app.js');
       await writeFile(source, (await readFile(source, 'utf8')).replace('{ count: Number', '{ visits: Number'));
       await dev.waitFor(/changed, rebuilding…\nmu dev: built src\/app\.js in [\d.]+ s/);
-      let body: unknown;
-      for (let attempt = 0; attempt < 100; attempt++) {
-        body = await (await fetch(`${dev.url}count`)).json();
-        if ((body as { visits?: number }).visits !== undefined) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const visits = await waitUntil(
+        async () => ((await (await fetch(`${dev.url}count`)).json()) as { visits?: number }).visits,
+        'the rebuilt app answers with visits',
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
       // MuDB survives the rebuild: the counter goes on from 2.
-      expect((body as { visits: number }).visits).toBeGreaterThanOrEqual(3);
+      expect(visits).toBeGreaterThanOrEqual(3);
 
       // A broken edit keeps the last good build serving.
       await writeFile(source, 'export function handle( {\n');

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMu, runMuJson, spawnMu } from './helpers/cli.js';
+import { runMu, runMuJson, spawnMu, waitForOutput } from './helpers/cli.js';
 
 let root: string;
 let app: string;
@@ -32,16 +32,8 @@ describe('the wasi:http/proxy world (StarlingMonkey)', () => {
     });
     child.stdout!.resume();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const started = Date.now();
-        const poll = () => {
-          const match = /serving proxy at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-          if (match) return resolve(match[1]!);
-          if (child.exitCode !== null || Date.now() - started > 90_000) return reject(new Error(output));
-          setTimeout(poll, 50);
-        };
-        poll();
-      });
+      const serving = /serving proxy at (http:\/\/127\.0\.0\.1:\d+\/)/;
+      const url = (await waitForOutput(child, () => output, serving, 90_000))[1]!;
       const response = await fetch(`${url}hello?x=1`, { method: 'POST', body: 'four' });
       expect(await response.text()).toBe('hello from wasi:http: POST /hello 4');
     } finally {

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { DEFAULT_APP_LIMITS } from '@mu/runtime';
 import { type Command, stringOption } from '../command.js';
-import { appName, DEFAULT_LIMITS, loadProject, PROJECT_OPTIONS, projectPaths } from '../config.js';
+import { appName, loadProject, projectPaths } from '../config.js';
 import { readComponent, startDevServer } from '../dev-server.js';
 import { UsageError } from '../errors.js';
+import { PROJECT_OPTIONS } from '../options.js';
 
 /** `mu dev`. */
 export const devCommand: Command = {
@@ -50,7 +52,7 @@ export const devCommand: Command = {
       jobId: appName(project),
       world: project.config.world ?? 'mu',
       env: project.config.env ?? {},
-      limits: { ...DEFAULT_LIMITS, ...project.config.limits },
+      limits: { ...DEFAULT_APP_LIMITS, ...project.config.limits },
       ...(project.config.kv ? { kv: project.config.kv } : {}),
       ...(componentPath ? { component: await readComponent(resolve(input.cwd, componentPath)) } : {}),
       ...(dataDir ? { dataDir: resolve(input.cwd, dataDir) } : {}),

@@ -3,8 +3,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { muWitPath } from '@mu/runtime';
 import { buildApp, wasiHttpWitPath } from '../build-app.js';
 import { type Command, stringOption } from '../command.js';
-import { appName, loadProject, PROJECT_OPTIONS, projectPaths, relativeTo } from '../config.js';
+import { appName, loadProject, projectPaths, relativeTo } from '../config.js';
 import { CliError, UsageError } from '../errors.js';
+import { PROJECT_OPTIONS } from '../options.js';
 import { fields, formatBytes, printResult } from '../output.js';
 import { TEMPLATES, type TemplateName, templateFiles } from '../templates.js';
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { waitUntil } from '@mu/test-kit';
 
 /**
  * Tests run `mu` from its TypeScript sources through tsx (no build step): `node --import tsx src/bin.ts`.
@@ -68,4 +69,27 @@ export async function runMuJson<T = Record<string, unknown>>(
   const result = await runMu([...args, '--json'], options);
   if (result.code !== 0) throw new Error(`mu ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
   return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * Waits until what a running `mu` wrote so far (`output()`) matches `pattern`, and returns the match; fails at once
+ * when the process exits first, and after `timeoutMs` with the output in the message.
+ */
+export async function waitForOutput(
+  child: ChildProcess,
+  output: () => string,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
+  try {
+    await waitUntil(() => pattern.test(output()) || child.exitCode !== null, `${pattern} in the output of mu`, {
+      timeoutMs,
+      intervalMs: 50,
+    });
+  } catch (error) {
+    throw new Error(`no ${pattern} in:\n${output()}`, { cause: error });
+  }
+  const match = pattern.exec(output());
+  if (!match) throw new Error(`mu exited ${child.exitCode}:\n${output()}`);
+  return match;
 }
