@@ -4,6 +4,7 @@
  * Outbound requests go through the main thread (a host call, like KV) and only to the job's allowed hosts;
  * anything else answers `HTTP-request-denied`.
  */
+import { concatBytes } from '../concat-bytes.js';
 import type { OutboundRequest, OutboundResponse } from '../threads/messages.js';
 import type { HostCallClient } from './keyvalue-host.js';
 import { type ByteSink, InputStream, OutputStream, Pollable } from './wasi-host.js';
@@ -292,19 +293,9 @@ class OutgoingRequest {
       method,
       url: `${scheme}://${this.#authority}${this.#path ?? '/'}`,
       headers: this.fields.toPairs(),
-      body: concat(this.collector.chunks, this.collector.size),
+      body: concatBytes(this.collector.chunks, this.collector.size),
     };
   }
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
 }
 
 class RequestOptions {
@@ -452,7 +443,7 @@ export function serveHttp(
   const collector = response.collector;
   if (collector.overflow) return { kind: 'too-large', size: collector.size };
   // once streamed, the chunks left are none: what was streamed already went out
-  const body = concat(collector.chunks, out.streamed ? 0 : collector.size);
+  const body = concatBytes(collector.chunks, out.streamed ? 0 : collector.size);
   return {
     kind: 'response',
     status: response.statusCode(),

@@ -1,6 +1,6 @@
 /** How a guest worker answers one request: the guest runs synchronously, its answer or failure goes back metered. */
 import { MuRuntimeError } from '../errors.js';
-import type { FailureMessage, LogEntry, RequestMessage, ResponseMessage } from '../threads/messages.js';
+import type { FailureMessage, LogEntry, RequestMessage, RequestMeter, ResponseMessage } from '../threads/messages.js';
 import { serveHttp } from './http-host.js';
 import {
   apps,
@@ -35,7 +35,7 @@ function failure(
   message: RequestMessage,
   code: FailureMessage['code'],
   text: string,
-  meter: Omit<FailureMessage, 'type' | 'id' | 'code' | 'message' | 'logs' | 'discarded'>,
+  meter: RequestMeter,
   discarded: boolean,
   logs: LogEntry[],
 ): void {
@@ -45,6 +45,18 @@ function failure(
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** Ends the measurement of a guest call begun at `started`: flushes the guest's output, takes the KV wait time. */
+function endMeter(app: LoadedApp, started: number, instantiated: boolean): RequestMeter {
+  app.wasi.flush();
+  const kvWaitMs = kv.takeWaitMs();
+  return {
+    busyMs: Math.max(0, performance.now() - started - kvWaitMs),
+    kvWaitMs,
+    memoryBytes: memoryBytes(app.instance),
+    instantiated,
+  };
 }
 
 /** Answers one request with its app (waiting only while the app's glue still loads). */
@@ -120,14 +132,7 @@ function serve(message: RequestMessage, app: LoadedApp, instantiateGlue: Instant
       response = app.instance.handle!(request);
     }
   } catch (error) {
-    app.wasi.flush();
-    const kvWaitMs = kv.takeWaitMs();
-    const meter = {
-      busyMs: Math.max(0, performance.now() - started - kvWaitMs),
-      kvWaitMs,
-      memoryBytes: memoryBytes(app.instance),
-      instantiated,
-    };
+    const meter = endMeter(app, started, instantiated);
     // a trapped instance may hold broken state: never reuse it
     app.instance = undefined;
     if (http) refillSpares(app, instantiateGlue);
@@ -150,14 +155,7 @@ function serve(message: RequestMessage, app: LoadedApp, instantiateGlue: Instant
     failure(message, code, text, meter, true, app.logs);
     return;
   }
-  app.wasi.flush();
-  const kvWaitMs = kv.takeWaitMs();
-  const meter = {
-    busyMs: Math.max(0, performance.now() - started - kvWaitMs),
-    kvWaitMs,
-    memoryBytes: memoryBytes(app.instance),
-    instantiated,
-  };
+  const meter = endMeter(app, started, instantiated);
   if (http) {
     // a proxy-world instance serves one request, whatever its answer
     app.instance = undefined;

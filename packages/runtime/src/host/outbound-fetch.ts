@@ -1,3 +1,4 @@
+import { concatBytes } from '../concat-bytes.js';
 import type { HostReply, OutboundRequest, OutboundResponse } from '../threads/messages.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'host', 'upgrade']);
@@ -51,12 +52,7 @@ export async function runOutboundFetch(
         chunks.push(value);
       }
     }
-    const body = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const body = concatBytes(chunks, size);
     const headers: [string, string][] = [];
     response.headers.forEach((value, name) => {
       headers.push([name, value]);

@@ -1,5 +1,6 @@
 /** The HTTP side of a request: its body read under the limit, the runtime's error answers, the guest's headers. */
 import { errorResponse } from '@mu/errors';
+import { concatBytes } from '../concat-bytes.js';
 import { GUEST_ERROR_STATUS, type GuestErrorCode } from '../errors.js';
 
 /** Statuses whose response has no body (the Fetch standard's null body statuses). */
@@ -39,11 +40,5 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
