@@ -1,11 +1,11 @@
 export { type Anvil, startAnvil } from './anvil.js';
-export {
-  escrowOf,
-  LOCAL_PRICES,
-  type Network,
-  type NetworkJob,
-  type NetworkOptions,
-  startNetwork,
-  waitFor,
-} from './network.js';
+export { createAppJobs, type NetworkJob } from './app-jobs.js';
+export { bootstrapChain, LOCAL_PRICES, type LocalChain, openOffer } from './chain-setup.js';
+export { type CodeServer, startCodeServer } from './code-server.js';
+export { type LocalMuDBServer, startMuDBServer } from './mudb-server.js';
+export { escrowOf, type Network, type NetworkOptions, startNetwork } from './network.js';
+export { type NodeConfigsOptions, writeNodeConfigs } from './node-configs.js';
+export { startGatewayProcess, startNodeProcess, startNodes } from './node-processes.js';
 export { freePort, type ManagedProcess, repositoryRoot, sourceFlags, startProcess } from './processes.js';
+export { waitUntilReady } from './readiness.js';
+export { waitFor } from './wait-for.js';

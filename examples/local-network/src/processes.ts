@@ -1,17 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
 
 /** The repository root (the children run there, so `--import tsx` resolves from its node_modules). */
 export const repositoryRoot: string = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Node flags that run this repository's TypeScript with the packages resolved to their sources. */
-export const sourceFlags: string[] = [
-  '--import',
-  'tsx',
-  '--import',
-  fileURLToPath(new URL('../../node/src/use-sources.mjs', import.meta.url)),
-];
+export const sourceFlags: string[] = ['--import', 'tsx', '--import', require.resolve('@mu/example-node/use-sources')];
 
 /** A child process started by the network; stopped by its PID. */
 export interface ManagedProcess {

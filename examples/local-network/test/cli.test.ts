@@ -9,8 +9,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { waitUntil } from '@mu/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Network, startNetwork, waitFor } from '../src/index.js';
+import { type Network, startNetwork } from '../src/index.js';
 
 const require = createRequire(import.meta.url);
 const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -123,11 +124,15 @@ describe('mu against the local network', () => {
 
     // The nodes see JobCreated, decrypt the spec, fetch the code from the developer's server and serve it.
     let body = '';
-    await waitFor(async () => {
-      const response = await fetch(`${deployed.endpoint}world`);
-      body = await response.text();
-      return response.status === 200;
-    }, 60_000);
+    await waitUntil(
+      async () => {
+        const response = await fetch(`${deployed.endpoint}world`);
+        body = await response.text();
+        return response.status === 200;
+      },
+      'the nodes serving the deployed app',
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     expect(body).toBe('hello from Mu: GET /world');
 
     const status = await mu(['job', 'status', deployed.jobId, '--json'], app);

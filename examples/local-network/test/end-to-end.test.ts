@@ -17,9 +17,10 @@ import {
   topUpJob,
   updateJobSpec,
 } from '@mu/contract-client';
+import { waitUntil } from '@mu/test-kit';
 import type { Log } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Network, type NetworkJob, startNetwork, waitFor } from '../src/index.js';
+import { type Network, type NetworkJob, startNetwork } from '../src/index.js';
 
 const PERIOD_MS = 1_500;
 const PREPAYMENT = { hello: 8n, counter: 10_000_000n, todo: 10_000_000n };
@@ -35,15 +36,38 @@ interface NodeStatus {
 const nodeStatus = async (nodeUrl: string) =>
   (await fetch(`${nodeUrl}/_mu/status`).then((response) => response.json())) as NodeStatus;
 
-/** Waits until every running node has closed two more usage periods and has no report left to settle. */
+/** Whether the node has settled a report of `jobId` signed after `sinceMs` (the sequence is the signing time). */
+async function settledReportSince(nodeId: string, jobId: bigint, sinceMs: number): Promise<boolean> {
+  const names = await readdir(join(network.dataDir, nodeId, 'reports', 'settled'));
+  return names.some((name) => {
+    const match = /^(\d+)-(\d+)\.json$/.exec(name);
+    return match !== null && BigInt(match[1]!) === jobId && Number(match[2]) > sinceMs;
+  });
+}
+
+/**
+ * Waits until every running node has reported and settled all the usage of the requests made so far: a probe
+ * request to the otherwise unused todo job, sent to each node after that traffic, is in a settled report (the
+ * period that holds it has closed, so every earlier request's usage is signed too), and no report is pending.
+ */
 async function allSettled(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 2 * PERIOD_MS + 500));
-  await waitFor(async () => {
-    for (const node of network.nodes) {
-      if ((await nodeStatus(node.nodeUrl)).usage.pending !== 0) return false;
-    }
-    return true;
-  }, 60_000);
+  const probe = job('todo');
+  const sentAt = Date.now();
+  for (const node of network.nodes) {
+    const response = await fetch(`${node.nodeUrl}/`, { headers: { 'mu-job-id': String(probe.jobId) } });
+    await response.text();
+  }
+  await waitUntil(
+    async () => {
+      for (const node of network.nodes) {
+        if (!(await settledReportSince(node.id, probe.jobId, sentAt))) return false;
+        if ((await nodeStatus(node.nodeUrl)).usage.pending !== 0) return false;
+      }
+      return true;
+    },
+    "every node settled the probe's report and has no report pending",
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }
 
 /** `MU_E2E_VERBOSE=1` prints the figures the assertions check. */
@@ -117,10 +141,21 @@ describe('a local Mu network, end to end', () => {
       }
     };
     const load = Promise.all(Array.from({ length: 8 }, worker));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await waitUntil(() => statuses.length >= 50, '50 GETs answered under load before the kill', { timeoutMs: 30_000 });
     const servedBeforeKill = statuses.length;
+    const survivors = network.nodes.filter((_, index) => index !== home);
+    const servedByOthers = async () =>
+      (await Promise.all(survivors.map((node) => nodeStatus(node.nodeUrl)))).map((status) => status.requestsServed);
+    const othersAtKill = await servedByOthers();
     await network.nodes[home]!.process.kill();
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // the load goes on until another node has taken the job over (failover) and served a good share of it
+    await waitUntil(
+      async () =>
+        statuses.length - servedBeforeKill >= 200 &&
+        (await servedByOthers()).some((served, index) => served >= othersAtKill[index]! + 100),
+      'another node serving the job after the kill',
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     running = false;
     await load;
     report(`home node ${network.nodes[home]!.id}; ${servedBeforeKill} GETs before SIGKILL, ${statuses.length} in all`);
@@ -206,15 +241,15 @@ describe('a local Mu network, end to end', () => {
   it('answers 402 once the escrow is used up, and serves again after a top-up', async () => {
     const endpoint = `${job('hello').endpoint}/again`;
     let status = 200;
-    await waitFor(
+    await waitUntil(
       async () => {
         const response = await fetch(endpoint);
         await response.text();
         status = response.status;
         return status === 402;
       },
-      60_000,
-      50,
+      'the gateway answering 402',
+      { timeoutMs: 60_000, intervalMs: 50 },
     );
     expect(status).toBe(402);
     const exhausted = await getJob(network.clients.client, { jobId: job('hello').jobId });
@@ -222,11 +257,15 @@ describe('a local Mu network, end to end', () => {
 
     await approveToken(network.clients.client, { amount: 1_000_000n });
     await topUpJob(network.clients.client, { jobId: job('hello').jobId, amount: 1_000_000n });
-    await waitFor(async () => {
-      const response = await fetch(endpoint);
-      await response.text();
-      return response.status === 200;
-    }, 30_000);
+    await waitUntil(
+      async () => {
+        const response = await fetch(endpoint);
+        await response.text();
+        return response.status === 200;
+      },
+      'the job served again after the top-up',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   });
 
   it('applies a spec update on every node without failing the requests in flight', async () => {
@@ -250,13 +289,17 @@ describe('a local Mu network, end to end', () => {
     };
     const load = Promise.all(Array.from({ length: 4 }, worker));
     await updateJobSpec(client, { jobId: hello.jobId, encryptedSpec });
-    await waitFor(async () => {
-      for (const node of network.nodes) {
-        const response = await fetch(`${node.nodeUrl}/you`, { headers: { 'mu-job-id': String(hello.jobId) } });
-        if ((await response.text()) !== 'hello again, you!\n') return false;
-      }
-      return true;
-    }, 30_000);
+    await waitUntil(
+      async () => {
+        for (const node of network.nodes) {
+          const response = await fetch(`${node.nodeUrl}/you`, { headers: { 'mu-job-id': String(hello.jobId) } });
+          if ((await response.text()) !== 'hello again, you!\n') return false;
+        }
+        return true;
+      },
+      'every node answering with the updated spec',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     running = false;
     await load;
     expect(failures).toEqual([]);
@@ -267,11 +310,15 @@ describe('a local Mu network, end to end', () => {
     const counter = job('counter');
     for (let i = 0; i < 20; i++) await (await fetch(`${counter.endpoint}/last`, { method: 'POST' })).text();
     await cancelJob(client, { jobId: counter.jobId });
-    await waitFor(async () => {
-      const response = await fetch(`${counter.endpoint}/last`);
-      await response.text();
-      return response.status === 410;
-    }, 30_000);
+    await waitUntil(
+      async () => {
+        const response = await fetch(`${counter.endpoint}/last`);
+        await response.text();
+        return response.status === 410;
+      },
+      'the gateway answering 410 for the cancelled job',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     // the nodes settle what they served before the cancel, inside the settlement window
     await allSettled();
     const marketplace = client.marketplace;
@@ -295,6 +342,7 @@ describe('a local Mu network, end to end', () => {
     const pendingDir = join(network.dataDir, node.id, 'reports', 'pending');
     const settledDir = join(network.dataDir, node.id, 'reports', 'settled');
     const settledBefore = new Set(await readdir(settledDir));
+    const servedBefore = (await nodeStatus(node.nodeUrl)).requestsServed;
     // 1.5 s of guest CPU each, sent straight to this node
     const inFlight = Array.from({ length: 2 }, () =>
       fetch(`${node.nodeUrl}/late?work=1500`, { headers: { 'mu-job-id': String(hello.jobId) } }).then(
@@ -304,7 +352,12 @@ describe('a local Mu network, end to end', () => {
         }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // both requests are running on the node (it counts a request when it hands it to the runtime)
+    await waitUntil(
+      async () => (await nodeStatus(node.nodeUrl)).requestsServed >= servedBefore + 2,
+      'both requests running on the node',
+      { timeoutMs: 30_000 },
+    );
     const exited = new Promise<number | null>((resolve) => node.process.child.once('exit', (code) => resolve(code)));
     process.kill(node.process.pid, 'SIGTERM');
     expect(await Promise.all(inFlight)).toEqual([

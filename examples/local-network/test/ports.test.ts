@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startNodes } from '../src/network.js';
+import { startNodes } from '../src/node-processes.js';
 import { freePort, type ManagedProcess } from '../src/processes.js';
 
 describe('choosing ports before the nodes start', () => {
