@@ -20,25 +20,23 @@ const server = createMuDBServer({
   clients: [{ id: clientId, secret, namespaces: ['*'] }],
   onLog: (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
 });
-try {
-  const address = await server.listen({ port: 0, host: '127.0.0.1' });
-  process.stdout.write(`${JSON.stringify({ listening: address })}\n`);
-} catch (error) {
-  process.stderr.write(`mudb-server: cannot start: ${(error as Error).message}\n`);
+const address = await server.listen({ port: 0, host: '127.0.0.1' }).catch((error: unknown) => {
+  process.stderr.write(`mudb-server: cannot start: ${String(error)}\n`);
   process.exit(1);
-}
+});
+process.stdout.write(`${JSON.stringify({ listening: address })}\n`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`mudb-server: ${(error as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  });
-}
+// the first SIGINT or SIGTERM closes the store (exit 0 when it closed cleanly); later ones are ignored
+let closed = false;
+const stop = () => {
+  if (closed) return;
+  closed = true;
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`mudb-server: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', stop).on('SIGTERM', stop);

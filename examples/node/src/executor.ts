@@ -52,7 +52,7 @@ class Cleanups {
 }
 
 /** Step: this node's runtime, logging the apps' warnings and errors. */
-function startRuntime(config: NodeConfig, mudb: MuDB, log: Logger) {
+function startRuntime(config: NodeConfig, mudb: MuDB, log: Logger): Promise<Runtime> {
   return createRuntime({
     workers: config.workers,
     mudb,
