@@ -1,8 +1,11 @@
-import { type Bucket, MuDBError, type Namespace } from '@mu/mudb';
+import { isMuError } from '@mu/errors';
+import type { Bucket, Namespace } from '@mu/mudb';
 import type { HostCall, HostReply } from '../threads/messages.js';
 
 function message(error: unknown): string {
-  if (error instanceof MuDBError) return `${(error as MuDBError).code}: ${(error as MuDBError).shortMessage}`;
+  // A brand, not `instanceof`: the store may come from another loaded copy of @mu/mudb (a `RemoteBackend` from
+  // `@mu/mudb/server`'s build while this module loaded the main entry from source).
+  if (isMuError(error)) return `${error.code}: ${error.shortMessage}`;
   if (error instanceof Error) return error.message;
   return String(error);
 }
