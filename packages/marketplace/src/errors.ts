@@ -91,8 +91,8 @@ export class WrongContractError extends MarketplaceError {
 }
 
 /** The job id was never created on this marketplace. */
-export class UnknownJobError extends MarketplaceError {
-  override name = 'UnknownJobError';
+export class JobNotFoundError extends MarketplaceError {
+  override name = 'JobNotFoundError';
   constructor(
     readonly jobId: bigint,
     options: MarketplaceErrorOptions = {},
@@ -106,8 +106,8 @@ export class UnknownJobError extends MarketplaceError {
 }
 
 /** The account is not a registered provider. */
-export class UnknownProviderError extends MarketplaceError {
-  override name = 'UnknownProviderError';
+export class ProviderNotFoundError extends MarketplaceError {
+  override name = 'ProviderNotFoundError';
   constructor(
     readonly provider: string,
     options: MarketplaceErrorOptions = {},
@@ -121,8 +121,8 @@ export class UnknownProviderError extends MarketplaceError {
 }
 
 /** The region id was never created on this marketplace. */
-export class UnknownRegionError extends MarketplaceError {
-  override name = 'UnknownRegionError';
+export class RegionNotFoundError extends MarketplaceError {
+  override name = 'RegionNotFoundError';
   constructor(
     readonly region: number,
     options: MarketplaceErrorOptions = {},

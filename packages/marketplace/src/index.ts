@@ -31,9 +31,9 @@ export {
   type MarketplaceErrorOptions,
   RpcError,
   RpcUnreachableError,
-  UnknownJobError,
-  UnknownProviderError,
-  UnknownRegionError,
+  JobNotFoundError,
+  ProviderNotFoundError,
+  RegionNotFoundError,
   WrongChainError,
   WrongContractError,
 } from './errors.js';

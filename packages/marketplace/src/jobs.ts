@@ -9,7 +9,7 @@ import {
   type ReadOutcome,
   readBatch,
 } from './client.js';
-import { UnknownJobError } from './errors.js';
+import { JobNotFoundError } from './errors.js';
 
 /**
  * Where a job stands: `active` (serving), `exhausted` (escrow ran out: top up), `cancelled` (usage can still be
@@ -67,7 +67,7 @@ export async function readJobsWith(
   const views = ids.map((id, index) =>
     toJobRecord(
       decodeMarketplace(client, 'getJob', outcomes[index]!, (name) =>
-        name === 'UnknownJob' ? new UnknownJobError(id) : undefined,
+        name === 'UnknownJob' ? new JobNotFoundError(id) : undefined,
       )[0],
     ),
   );
@@ -100,7 +100,7 @@ export async function readJobsWith(
 /**
  * One job: status, escrow left, locked prices, endpoint URL (two round trips).
  *
- * @throws {UnknownJobError} `MARKETPLACE_UNKNOWN_JOB`; {@link RangeError} / {@link TypeError} for a bad id.
+ * @throws {JobNotFoundError} `MARKETPLACE_UNKNOWN_JOB`; {@link RangeError} / {@link TypeError} for a bad id.
  * @example
  * ```ts
  * const job = await getJob(client, { jobId: 1n });

@@ -8,7 +8,7 @@ import {
   readBatch,
 } from './client.js';
 import { rankByCost, type UsageProfile } from './cost.js';
-import { UnknownProviderError, UnknownRegionError } from './errors.js';
+import { ProviderNotFoundError, RegionNotFoundError } from './errors.js';
 import { abiPage, firstPage, type PageDecoder, readAllPages, regionPage } from './market.js';
 import { fetchProviderMetadata, type MetadataOptions, type ProviderMetadata } from './metadata.js';
 import { decodeOfferPage } from './offer-page.js';
@@ -91,7 +91,7 @@ export async function resolveMetadata(
  * usage profile is given. One `eth_call` per 100 providers (batched with the region check), whatever the
  * number of providers: no call per provider.
  *
- * @throws {UnknownRegionError} `MARKETPLACE_UNKNOWN_REGION`; {@link RangeError} for a malformed region id.
+ * @throws {RegionNotFoundError} `MARKETPLACE_UNKNOWN_REGION`; {@link RangeError} for a malformed region id.
  * @example
  * ```ts
  * const offers = await getRegionProviders(client, { region: 1, usage: { requests: 1_000_000, cpuMs: 2_000_000,
@@ -112,7 +112,7 @@ export async function getRegionProviders(
   ]);
   const regionCount = Number(decodeMarketplace(client, 'regionCount', countOutcome!)[0]);
   if (region > regionCount)
-    throw new UnknownRegionError(region, { details: `the marketplace has ${regionCount} regions` });
+    throw new RegionNotFoundError(region, { details: `the marketplace has ${regionCount} regions` });
   const { items } = await readAllPages(client, 'getRegionOffers', [region], offerPage(client), {
     outcome: pageOutcome!,
   });
@@ -159,7 +159,7 @@ export interface ProviderDetails {
 /**
  * One provider's details (two round trips).
  *
- * @throws {UnknownProviderError} `MARKETPLACE_UNKNOWN_PROVIDER` when the account never registered;
+ * @throws {ProviderNotFoundError} `MARKETPLACE_UNKNOWN_PROVIDER` when the account never registered;
  *   {@link TypeError} for a malformed address.
  * @example
  * ```ts
@@ -180,7 +180,7 @@ export async function getProviderDetails(
     marketplaceCall(client, 'credits', [provider]),
   ]);
   const view = toProviderRecord(decodeMarketplace(client, 'getProvider', providerOutcome!)[0]);
-  if (!view.registered) throw new UnknownProviderError(provider);
+  if (!view.registered) throw new ProviderNotFoundError(provider);
   const regions = await readAllPages(client, 'getRegions', [], regionPage(client), { outcome: regionsOutcome! });
   const offerOutcomes = await readBatch(
     client,

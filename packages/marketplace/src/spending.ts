@@ -125,7 +125,7 @@ export interface JobSpendingOptions {
  * event of the job since the client's `fromBlock`), then one `eth_getTransactionByHash` per distinct
  * settlement transaction (all in one batch) to read the reports' periods and counters.
  *
- * @throws {UnknownJobError} `MARKETPLACE_UNKNOWN_JOB`.
+ * @throws {JobNotFoundError} `MARKETPLACE_UNKNOWN_JOB`.
  * @example
  * ```ts
  * const spending = await getJobSpending(client, { jobId: 1n });

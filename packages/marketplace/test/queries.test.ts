@@ -14,9 +14,9 @@ import {
   getRegions,
   type MarketplaceClient,
   MULTICALL3_ADDRESS,
-  UnknownJobError,
-  UnknownProviderError,
-  UnknownRegionError,
+  JobNotFoundError,
+  ProviderNotFoundError,
+  RegionNotFoundError,
 } from '../src/index.js';
 import { type MarketFixture, startMarket } from './fixtures/market.js';
 
@@ -245,15 +245,15 @@ describe('queries against a seeded market (Multicall3 on the chain)', () => {
   });
 
   it('fails with typed errors for an unknown job, provider or region', async () => {
-    await expect(getJob(client, { jobId: 99n })).rejects.toBeInstanceOf(UnknownJobError);
+    await expect(getJob(client, { jobId: 99n })).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(getJob(client, { jobId: 99n })).rejects.toMatchObject({ code: 'MARKETPLACE_UNKNOWN_JOB', jobId: 99n });
     await expect(getJobSpending(client, { jobId: 7 })).rejects.toMatchObject({ code: 'MARKETPLACE_UNKNOWN_JOB' });
     const stranger = '0x000000000000000000000000000000000000dEaD';
-    await expect(getProviderDetails(client, { provider: stranger })).rejects.toBeInstanceOf(UnknownProviderError);
+    await expect(getProviderDetails(client, { provider: stranger })).rejects.toBeInstanceOf(ProviderNotFoundError);
     await expect(getProviderDetails(client, { provider: stranger })).rejects.toMatchObject({
       code: 'MARKETPLACE_UNKNOWN_PROVIDER',
     });
-    await expect(getRegionProviders(client, { region: 4 })).rejects.toBeInstanceOf(UnknownRegionError);
+    await expect(getRegionProviders(client, { region: 4 })).rejects.toBeInstanceOf(RegionNotFoundError);
     await expect(getRegionProviders(client, { region: 4 })).rejects.toMatchObject({
       code: 'MARKETPLACE_UNKNOWN_REGION',
     });
