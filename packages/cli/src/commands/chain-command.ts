@@ -5,11 +5,19 @@ import { CHAIN_OPTIONS, PROJECT_OPTIONS } from '../options.js';
 
 /**
  * A command that reads or writes the marketplace: its own options, then the chain options (`--rpc`,
- * `--marketplace`, `--key-file`) and the project's `--dir`, declared here once; it prints data (`--json`).
+ * `--marketplace`, `--key-file`) and the project's `--dir`, added here for every chain command; it prints data
+ * (`--json`).
  *
  * @example
  * ```ts
- * const revoke = chainCommand({ name: 'provider revoke-node', summary, usage, options: { node }, example, run });
+ * const status = chainCommand({
+ *   name: 'market status',
+ *   summary: 'Show the chain the marketplace is on.',
+ *   usage: 'mu market status',
+ *   options: {},
+ *   example: 'mu market status --json',
+ *   run: (input) => withChain(input, { signer: false }, async (chain) => printResult(input, chain.rpc, () => chain.rpc)),
+ * });
  * ```
  */
 export function chainCommand(command: Omit<Command, 'json'>): Command {
