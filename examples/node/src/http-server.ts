@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { errorBodyJson } from '@mu/errors';
+import { errorBodyJson, errorHeaders } from '@mu/errors';
 
 /** A node:http server around a web-standard handler, that counts in-flight requests and can drain. */
 export interface DrainableServer {
@@ -78,7 +78,7 @@ export function createDrainableServer(
       .then((response) => send(res, response))
       .catch((error: unknown) => {
         if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
+          res.writeHead(500, errorHeaders('NODE_INTERNAL'));
           res.end(errorBodyJson('NODE_INTERNAL', String(error)));
         } else res.destroy();
       });
