@@ -26,14 +26,14 @@ export {
 } from './cost.js';
 export {
   CallRevertedError,
+  JobNotFoundError,
   MarketplaceError,
   type MarketplaceErrorCode,
   type MarketplaceErrorOptions,
-  RpcError,
-  RpcUnreachableError,
-  JobNotFoundError,
   ProviderNotFoundError,
   RegionNotFoundError,
+  RpcError,
+  RpcUnreachableError,
   WrongChainError,
   WrongContractError,
 } from './errors.js';

@@ -12,9 +12,9 @@ import {
   getProviderJobs,
   getRegionProviders,
   getRegions,
+  JobNotFoundError,
   type MarketplaceClient,
   MULTICALL3_ADDRESS,
-  JobNotFoundError,
   ProviderNotFoundError,
   RegionNotFoundError,
 } from '../src/index.js';
