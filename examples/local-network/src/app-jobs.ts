@@ -1,5 +1,6 @@
 import { deployJob, type JobSpec, mintTestToken } from '@mu/contract-client';
 import type { AppName, BuiltApp } from '@mu/example-apps';
+import { DEFAULT_APP_LIMITS } from '@mu/runtime';
 import type { LocalChain } from './chain-setup.js';
 
 /** One job of the network. */
@@ -34,7 +35,8 @@ export async function createAppJobs(
       name: app.name,
       code: { sha256: app.sha256, url: `${urls.codeServer}/code/${app.sha256}.wasm`, size: app.size },
       env: { GREETING: 'hello from Mu' },
-      limits: { memoryMb: 128, timeoutMs: 5_000, maxBodyBytes: 1_048_576 },
+      // The runtime's defaults, with a shorter deadline so a stuck local request answers quickly.
+      limits: { ...DEFAULT_APP_LIMITS, timeoutMs: 5_000 },
     };
     const { jobId } = await deployJob(chain.clients.client, {
       provider: chain.provider.address,

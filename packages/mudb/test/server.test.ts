@@ -131,6 +131,24 @@ describe('MuDB server, in process', () => {
     await db.close();
   });
 
+  it('closes a connection that announces more than a few KiB before it authenticates, and takes big frames after', async () => {
+    const logged = logs.length;
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    socket.resume();
+    // 1 MiB announced: far under the 64 MiB limit of an authenticated client, far over the AUTH frame's size.
+    socket.write(new Uint8Array([0x00, 0x10, 0x00, 0x00, 1]));
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.on('close', () => resolve())));
+    expect(logs.slice(logged).map((event) => event.message)).toContain(
+      'closing connection: MuDB protocol violation: a frame of 1048576 bytes, over the limit of 4096.',
+    );
+    const honest = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'node', secret: SECRET }) });
+    const value = new Uint8Array(256 * 1024).fill(7);
+    await honest.namespace('big').bucket().set('k', value);
+    expect(await honest.namespace('big').bucket().get('k')).toEqual(value);
+    await honest.close();
+  });
+
   it('keeps serving honest clients while hostile ones send garbage, huge frames, drip bytes or bad secrets', async () => {
     const honest = await openMuDB({ backend: new RemoteBackend({ port, clientId: 'node', secret: SECRET }) });
     const bucket = honest.namespace('honest').bucket();

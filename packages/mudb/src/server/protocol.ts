@@ -16,6 +16,13 @@ export const PROTOCOL_VERSION = 1;
 /** The largest frame either side accepts unless configured otherwise (a 4 MiB value plus a batch's keys fit). */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Largest frame a connection may send before it has authenticated. The only such frame is AUTH (a version, a
+ * nonce, a MAC and a client id of at most a few hundred bytes), so a stranger can never make the server buffer
+ * more than this per connection, whatever length it announces (issue 16).
+ */
+export const MAX_HANDSHAKE_FRAME_BYTES = 4096;
+
 export const FrameType = {
   Challenge: 1,
   Auth: 2,
@@ -219,10 +226,15 @@ export class FrameReader {
 export class FrameDecoder {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
-  readonly #maxFrameBytes: number;
+  #maxFrameBytes: number;
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** The largest frame accepted from now on (raised once a connection has authenticated). */
+  set maxFrameBytes(bytes: number) {
+    this.#maxFrameBytes = bytes;
   }
 
   /** Bytes received that do not yet form a frame. */

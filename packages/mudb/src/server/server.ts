@@ -10,6 +10,7 @@ import {
   FrameReader,
   FrameType,
   FrameWriter,
+  MAX_HANDSHAKE_FRAME_BYTES,
   PROTOCOL_VERSION,
 } from './protocol.js';
 
@@ -167,7 +168,8 @@ export class MuDBServer {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => {});
-    const decoder = new FrameDecoder(this.#maxFrameBytes);
+    // Until it authenticates, a connection may send only the small AUTH frame: no stranger makes us buffer more.
+    const decoder = new FrameDecoder(Math.min(MAX_HANDSHAKE_FRAME_BYTES, this.#maxFrameBytes));
     const serverNonce = nonce();
     let clientId: string | undefined;
     let grant: Grant | undefined;
@@ -230,6 +232,7 @@ export class MuDBServer {
           clearTimeout(handshakeTimer);
           clientId = result.clientId;
           grant = result.grant;
+          decoder.maxFrameBytes = this.#maxFrameBytes;
           send(
             new FrameWriter(FrameType.Welcome, 0, 96)
               .bytes(result.proof)
