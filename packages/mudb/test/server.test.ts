@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@mu/test-kit';
 import { MemoryLevel } from 'memory-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMuDBConformance } from '../src/conformance.js';
@@ -177,6 +178,55 @@ describe('MuDB server, in process', () => {
     expect(reasons).toMatch(/over the limit/);
     expect(reasons).toMatch(/did not arrive in time|no authentication in time/);
     await honest.close();
+  });
+});
+
+describe('MuDB server under a crowd of strangers', () => {
+  it('keeps serving a node while more strangers than the cap sit idle, and logs only a few lines about them', async () => {
+    const logs: ServerLogEvent[] = [];
+    const server = createMuDBServer({
+      backend: new LevelBackend(new MemoryLevel({ storeEncoding: 'view' })),
+      clients: [{ id: 'node', secret: SECRET, namespaces: ['*'] }],
+      maxConnections: 40,
+      maxUnauthenticatedConnections: 8,
+      strangerLogLinesPerSecond: 3,
+      handshakeTimeoutMs: 60_000,
+      onLog: (event) => logs.push(event),
+    });
+    const address = await server.listen({ port: 0 });
+    const port = 'port' in address ? address.port : 0;
+    const strangers: Socket[] = [];
+    const started = Date.now();
+    try {
+      // 30 idle strangers: without a share of their own they would hold 30 of the 40 slots for a whole minute.
+      for (let i = 0; i < 30; i++) {
+        const socket = connect({ port, host: '127.0.0.1' });
+        socket.on('error', () => {});
+        socket.resume();
+        strangers.push(socket);
+      }
+      await waitUntil(() => strangers.filter((socket) => socket.destroyed).length === 22, '22 strangers closed');
+      expect(server.connections).toBe(8);
+      const nodes = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          openMuDB({ backend: new RemoteBackend({ port, clientId: 'node', secret: SECRET }) }),
+        ),
+      );
+      expect(await nodes[0]!.namespace('n').bucket().increment('k')).toBe(1n);
+      expect(await nodes[19]!.namespace('n').bucket().increment('k')).toBe(2n);
+      // Each node's connection pushed out an idle stranger while it authenticated.
+      expect(server.connections).toBeLessThanOrEqual(28);
+      expect(server.connections).toBeGreaterThanOrEqual(20);
+      // 42 connections were closed while authenticating; at most 3 lines a second (and a count) are about them.
+      const seconds = Math.ceil((Date.now() - started) / 1000) + 1;
+      const aboutStrangers = logs.filter((event) => event.level === 'warn');
+      expect(aboutStrangers.length).toBeLessThanOrEqual(4 * seconds);
+      expect(aboutStrangers.length).toBeLessThan(42);
+      await Promise.all(nodes.map((db) => db.close()));
+    } finally {
+      for (const socket of strangers) socket.destroy();
+      await server.close();
+    }
   });
 });
 

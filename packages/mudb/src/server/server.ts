@@ -4,6 +4,7 @@ import type { MuBackend, RangeOptions, WriteOperation } from '../backend.js';
 import { AuthError, ForbiddenError, MuDBError, ProtocolError } from '../errors.js';
 import { MAX_PAGE } from '../limits.js';
 import { clientProof, nonce, sameMac, secretBytes, serverProof } from './auth.js';
+import { LogLimit } from './log-limit.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
@@ -45,6 +46,14 @@ export interface MuDBServerOptions {
   frameTimeoutMs?: number;
   /** Most simultaneous connections (default 1,024). */
   maxConnections?: number;
+  /**
+   * Most connections at once that have not authenticated yet (default 64); one more closes the oldest of them, so idle
+   * or dripping strangers can neither fill `maxConnections` nor keep a node that authenticates in a round trip out
+   * (each is also cut at `handshakeTimeoutMs`).
+   */
+  maxUnauthenticatedConnections?: number;
+  /** Most log lines a second about connections that never authenticated (default 10); the rest are counted. */
+  strangerLogLinesPerSecond?: number;
   /** Most requests one connection may have in progress before the server stops reading from it (default 1,024). */
   maxInFlightPerConnection?: number;
   /** Where log lines go (default: warnings and errors to stderr). */
@@ -83,6 +92,10 @@ export class MuDBServer {
   readonly #backend: MuBackend;
   readonly #grants = new Map<string, Grant>();
   readonly #maxFrameBytes: number;
+  readonly #maxUnauthenticated: number;
+  readonly #strangerLog: LogLimit;
+  /** Connections that have not authenticated yet, oldest first. */
+  readonly #authenticating = new Set<Socket>();
   readonly #handshakeTimeoutMs: number;
   readonly #frameTimeoutMs: number;
   readonly #maxConnections: number;
@@ -120,6 +133,8 @@ export class MuDBServer {
     this.#frameTimeoutMs = positive(options.frameTimeoutMs, 30_000, 'frameTimeoutMs');
     this.#maxConnections = positive(options.maxConnections, 1024, 'maxConnections');
     this.#maxInFlight = positive(options.maxInFlightPerConnection, 1024, 'maxInFlightPerConnection');
+    this.#maxUnauthenticated = positive(options.maxUnauthenticatedConnections, 64, 'maxUnauthenticatedConnections');
+    this.#strangerLog = new LogLimit(positive(options.strangerLogLinesPerSecond, 10, 'strangerLogLinesPerSecond'));
     this.#log =
       options.onLog ??
       ((event) => {
@@ -163,11 +178,41 @@ export class MuDBServer {
     await this.#backend.close();
   }
 
+  /** Logs a line about a connection; lines about strangers (no client id) are rate-limited. */
+  #logConnection(event: ServerLogEvent): void {
+    if (event.clientId !== undefined || event.level === 'info') {
+      this.#log(event);
+      return;
+    }
+    const summary = (suppressed: number) =>
+      this.#log({ level: 'warn', message: `${suppressed} more lines about unauthenticated connections left out` });
+    if (this.#strangerLog.allow(Date.now(), summary)) this.#log(event);
+  }
+
   #accept(socket: Socket): void {
     const remote = `${socket.remoteAddress ?? 'unix'}:${socket.remotePort ?? ''}`;
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => {});
+    // Full of connections still authenticating: the oldest goes, not the newcomer. An honest node authenticates in
+    // one round trip, so idle or dripping strangers can hold its place only by opening connections faster than that.
+    if (this.#authenticating.size >= this.#maxUnauthenticated) {
+      const [oldest] = this.#authenticating;
+      if (oldest) {
+        this.#authenticating.delete(oldest);
+        oldest.destroy();
+        this.#logConnection({
+          level: 'warn',
+          message: `closed the oldest of ${this.#maxUnauthenticated} connections still authenticating`,
+          remote: `${oldest.remoteAddress ?? 'unix'}:${oldest.remotePort ?? ''}`,
+        });
+      }
+    }
+    this.#authenticating.add(socket);
+    const authenticatedOrGone = () => this.#authenticating.delete(socket);
+    this.#sockets.add(socket);
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      authenticatedOrGone();
+    });
     // Until it authenticates, a connection may send only the small AUTH frame: no stranger makes us buffer more.
     const decoder = new FrameDecoder(Math.min(MAX_HANDSHAKE_FRAME_BYTES, this.#maxFrameBytes));
     const serverNonce = nonce();
@@ -180,7 +225,12 @@ export class MuDBServer {
 
     const drop = (reason: string, level: ServerLogEvent['level'] = 'warn') => {
       if (socket.destroyed) return;
-      this.#log({ level, message: `closing connection: ${reason}`, remote, ...(clientId ? { clientId } : {}) });
+      this.#logConnection({
+        level,
+        message: `closing connection: ${reason}`,
+        remote,
+        ...(clientId ? { clientId } : {}),
+      });
       clearTimeout(handshakeTimer);
       clearTimeout(frameTimer);
       socket.destroy();
@@ -223,7 +273,7 @@ export class MuDBServer {
         if (grant === undefined) {
           const result = this.#authenticate(reader, serverNonce);
           if (result instanceof Error) {
-            this.#log({ level: 'warn', message: `refused client: ${result.message}`, remote });
+            this.#logConnection({ level: 'warn', message: `refused client: ${result.message}`, remote });
             send(errorFrame(0, result));
             clearTimeout(handshakeTimer);
             socket.end();
@@ -233,6 +283,7 @@ export class MuDBServer {
           clientId = result.clientId;
           grant = result.grant;
           decoder.maxFrameBytes = this.#maxFrameBytes;
+          authenticatedOrGone();
           send(
             new FrameWriter(FrameType.Welcome, 0, 96)
               .bytes(result.proof)
