@@ -47,9 +47,9 @@ export interface MuDBServerOptions {
   /** Most simultaneous connections (default 1,024). */
   maxConnections?: number;
   /**
-   * Most connections at once that have not authenticated yet (default 64); one more closes the oldest of them, so idle
-   * or dripping strangers can neither fill `maxConnections` nor keep a node that authenticates in a round trip out
-   * (each is also cut at `handshakeTimeoutMs`).
+   * Most connections at once that have not authenticated yet (default 64, at most half of `maxConnections`); one more
+   * closes the oldest of them, so idle or dripping strangers can neither fill `maxConnections` nor keep out a node,
+   * which authenticates in a round trip (each is also cut at `handshakeTimeoutMs`).
    */
   maxUnauthenticatedConnections?: number;
   /** Most log lines a second about connections that never authenticated (default 10); the rest are counted. */
@@ -133,7 +133,9 @@ export class MuDBServer {
     this.#frameTimeoutMs = positive(options.frameTimeoutMs, 30_000, 'frameTimeoutMs');
     this.#maxConnections = positive(options.maxConnections, 1024, 'maxConnections');
     this.#maxInFlight = positive(options.maxInFlightPerConnection, 1024, 'maxInFlightPerConnection');
-    this.#maxUnauthenticated = positive(options.maxUnauthenticatedConnections, 64, 'maxUnauthenticatedConnections');
+    // Never more than half of all connections: strangers must not be able to fill `maxConnections` either.
+    const unauthenticated = positive(options.maxUnauthenticatedConnections, 64, 'maxUnauthenticatedConnections');
+    this.#maxUnauthenticated = Math.min(unauthenticated, Math.max(1, Math.floor(this.#maxConnections / 2)));
     this.#strangerLog = new LogLimit(positive(options.strangerLogLinesPerSecond, 10, 'strangerLogLinesPerSecond'));
     this.#log =
       options.onLog ??
